@@ -1,0 +1,207 @@
+//! Command dispatch: looks a command up in the table and applies Valkey's checks in Valkey's order
+//! (existence and arity, authentication, MULTI restrictions, pause), then queues it inside MULTI or calls
+//! its handler. EXEC, scripts, AOF replay and replication all run commands through `call`.
+
+use ferry_resp::Argv;
+
+use crate::client::{Client, ReplyMode};
+use crate::commands::{self, flags, CommandSpec, Ctx};
+use crate::error::{wrong_arity, CommandError};
+use crate::server::{unix_ms, unix_us, PauseKind, Server};
+
+/// What the connection should do after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on with the next command.
+    Continue,
+    /// Flush the replies and close the connection.
+    Close,
+    /// The command cannot run yet (CLIENT PAUSE): run the same arguments again later.
+    Retry,
+}
+
+/// Resolves `argv` to a command (or subcommand), or the error Valkey gives when there is none or the
+/// arity is wrong.
+pub fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
+    let name = &argv[0];
+    let Some(spec) = commands::lookup(name) else {
+        return Err(unknown_command(argv));
+    };
+    if spec.subcommands.is_empty() {
+        return if spec.arity_ok(argv.len()) { Ok(spec) } else { Err(wrong_arity(spec.full_name)) };
+    }
+    if argv.len() < 2 {
+        return Err(wrong_arity(spec.full_name));
+    }
+    match spec.subcommand(&argv[1]) {
+        Some(sub) if sub.arity_ok(argv.len()) => Ok(sub),
+        Some(sub) => Err(wrong_arity(sub.full_name)),
+        None => Err(CommandError::owned(format!(
+            "ERR unknown subcommand '{}'. Try {} HELP.",
+            truncate_c_str(&argv[1], 128),
+            spec.name.to_ascii_uppercase()
+        ))),
+    }
+}
+
+/// Formats an argument like C's `%.Ns`: stops at a NUL byte and after `max` bytes.
+fn truncate_c_str(arg: &[u8], max: usize) -> String {
+    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    String::from_utf8_lossy(&arg[..end]).into_owned()
+}
+
+fn unknown_command(argv: &Argv) -> CommandError {
+    let mut args = String::new();
+    for arg in argv.iter().skip(1) {
+        if args.len() >= 128 {
+            break;
+        }
+        let room = 128 - args.len();
+        args.push('\'');
+        args.push_str(&truncate_c_str(arg, room));
+        args.push_str("' ");
+    }
+    CommandError::owned(format!(
+        "ERR unknown command '{}', with args beginning with: {}",
+        truncate_c_str(&argv[0], 128),
+        args
+    ))
+}
+
+/// Runs one command from a client connection, with every check a client command goes through.
+pub fn execute(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
+    let reply_start = client.reply.len();
+    let flow = dispatch(server, client, argv);
+    apply_reply_mode(client, reply_start);
+    flow
+}
+
+fn reject(server: &mut Server, client: &mut Client, error: &CommandError, spec: Option<&'static CommandSpec>) {
+    if let Some(multi) = client.multi.as_mut() {
+        multi.error = true;
+    }
+    if let Some(spec) = spec {
+        server.stats.commands.entry(spec.full_name).or_default().rejected_calls += 1;
+    }
+    server.stats.count_error(error.message());
+    client.reply.error(error.message());
+}
+
+fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
+    let spec = match resolve(argv) {
+        Ok(spec) => spec,
+        Err(error) => {
+            let known = commands::lookup(&argv[0]);
+            reject(server, client, &error, known);
+            return Flow::Continue;
+        }
+    };
+    if !client.authenticated && !spec.has(flags::NO_AUTH) {
+        reject(server, client, &CommandError::fixed("NOAUTH Authentication required."), Some(spec));
+        return Flow::Continue;
+    }
+    if client.multi.is_some() && spec.has(flags::NO_MULTI) {
+        reject(server, client, &CommandError::fixed("ERR Command not allowed inside a transaction"), Some(spec));
+        return Flow::Continue;
+    }
+    if let Some(pause) = server.pause {
+        if pause.until_ms <= unix_ms() {
+            server.pause = None;
+        } else if pause_applies(pause.kind, spec, argv, client.multi.is_some()) {
+            return Flow::Retry;
+        }
+    }
+    if client.multi.is_some() && !spec.has(flags::TRANSACTION_CONTROL) {
+        if let Some(multi) = client.multi.as_mut() {
+            multi.queued.push(argv.clone());
+        }
+        client.reply.simple(b"QUEUED");
+        return Flow::Continue;
+    }
+    call(server, client, argv, spec);
+    if client.close_after_reply {
+        Flow::Close
+    } else {
+        Flow::Continue
+    }
+}
+
+/// True when an active pause of `kind` holds back this command.
+fn pause_applies(kind: PauseKind, spec: &CommandSpec, argv: &Argv, in_multi: bool) -> bool {
+    match kind {
+        PauseKind::All => true,
+        PauseKind::Write => {
+            // Queuing inside MULTI is allowed; EXEC of a transaction that writes is held back.
+            let is_exec = spec.full_name == "exec";
+            if in_multi && !is_exec {
+                return false;
+            }
+            spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE) || (is_exec && argv.len() == 1)
+        }
+    }
+}
+
+/// Runs a resolved command's handler and records statistics. Used for client commands and for each
+/// command of EXEC.
+pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'static CommandSpec) {
+    let Some(handler) = spec.handler else { return };
+    let started_us = unix_us();
+    let db_index = client.db();
+    {
+        let mut shared = client.shared.borrow_mut();
+        shared.last_interaction_ms = started_us / 1000;
+        shared.last_command = spec.full_name;
+    }
+    if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
+        feed_monitors(server, client, argv, db_index, started_us);
+    }
+    let mut ctx = Ctx { server, client, argv, spec, now_ms: started_us / 1000, db_index };
+    let result = handler(&mut ctx);
+    let Ctx { server, client, .. } = ctx;
+    let stats = server.stats.commands.entry(spec.full_name).or_default();
+    stats.calls += 1;
+    stats.usec += (unix_us() - started_us).max(0) as u64;
+    server.stats.total_commands_processed += 1;
+    if let Err(error) = result {
+        stats.failed_calls += 1;
+        server.stats.count_error(error.message());
+        client.reply.error(error.message());
+    }
+}
+
+fn feed_monitors(server: &mut Server, client: &Client, argv: &Argv, db: usize, now_us: i64) {
+    let addr = client.shared.borrow().addr;
+    let mut line = format!("+{}.{:06} [{} {}]", now_us / 1_000_000, now_us % 1_000_000, db, addr);
+    for arg in argv.iter() {
+        line.push_str(" \"");
+        for &b in arg {
+            match b {
+                b'\\' => line.push_str("\\\\"),
+                b'"' => line.push_str("\\\""),
+                b'\n' => line.push_str("\\n"),
+                b'\r' => line.push_str("\\r"),
+                b'\t' => line.push_str("\\t"),
+                0x07 => line.push_str("\\a"),
+                0x08 => line.push_str("\\b"),
+                0x20..=0x7e => line.push(char::from(b)),
+                other => line.push_str(&format!("\\x{other:02x}")),
+            }
+        }
+        line.push('"');
+    }
+    line.push_str("\r\n");
+    server.feed_monitors(line.as_bytes());
+}
+
+/// Drops the reply just written when CLIENT REPLY OFF or SKIP says so.
+fn apply_reply_mode(client: &mut Client, reply_start: usize) {
+    match client.reply_mode {
+        ReplyMode::On => {}
+        ReplyMode::Off => client.reply.truncate(reply_start),
+        ReplyMode::Skip => {
+            client.reply.truncate(reply_start);
+            client.reply_mode = ReplyMode::On;
+        }
+        ReplyMode::SkipNext => client.reply_mode = ReplyMode::Skip,
+    }
+}

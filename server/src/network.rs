@@ -1,0 +1,319 @@
+//! Networking: the listener, one task per connection on a single-threaded runtime, and the periodic
+//! server cron. A connection task reads what the socket has, runs every complete command in it while
+//! holding the server state, then writes all the replies in one batch.
+
+use std::cell::RefCell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use ferry_resp::request::Parsed;
+use ferry_resp::{Argv, Limits, RequestParser};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+use crate::client::{Client, ClientShared};
+use crate::config::Config;
+use crate::exec::{self, Flow};
+use crate::server::{unix_ms, Server};
+
+/// Errors that stop the server from starting.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ServeError {
+    /// No configured address could be bound.
+    #[error("Failed listening on port {port} (tcp), aborting: {source}")]
+    Bind {
+        /// The port.
+        port: u16,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The runtime could not start.
+    #[error("could not start the runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// Bytes read per socket read.
+const READ_CHUNK: usize = 16 * 1024;
+/// Replies are flushed once this many bytes are buffered, even mid-pipeline.
+const FLUSH_THRESHOLD: usize = 64 * 1024;
+
+/// Runs the server until SHUTDOWN or a termination signal. Calls `on_ready` with the bound port once
+/// listening (useful for `--port 0`).
+pub fn run(config: Config, on_ready: impl FnOnce(u16)) -> Result<(), ServeError> {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, serve(config, on_ready))
+}
+
+async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServeError> {
+    let port = config.get_i64("port") as u16;
+    let mut listeners = Vec::new();
+    let mut first_error = None;
+    let mut bound_port = port;
+    for address in config.get("bind").split_whitespace() {
+        let (optional, address) = match address.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, address),
+        };
+        let host = match address {
+            "*" => "0.0.0.0",
+            "::*" => "::",
+            other => other,
+        };
+        let ip: std::net::IpAddr = match host.parse() {
+            Ok(ip) => ip,
+            Err(_) if optional => continue,
+            Err(_) => {
+                return Err(ServeError::Bind {
+                    port,
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad address {address}")),
+                })
+            }
+        };
+        match listen(SocketAddr::new(ip, bound_port), config) {
+            Ok(listener) => {
+                if bound_port == 0 {
+                    bound_port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+                }
+                listeners.push(listener);
+            }
+            Err(_) if optional => {}
+            Err(error) => {
+                first_error.get_or_insert(error);
+            }
+        }
+    }
+    if let Some(source) = first_error {
+        return Err(ServeError::Bind { port, source });
+    }
+    if listeners.is_empty() {
+        return Err(ServeError::Bind {
+            port,
+            source: std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address could be bound"),
+        });
+    }
+    Ok(listeners)
+}
+
+fn listen(addr: SocketAddr, config: &Config) -> std::io::Result<TcpListener> {
+    let domain = if addr.is_ipv6() { socket2::Domain::IPV6 } else { socket2::Domain::IPV4 };
+    let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if addr.is_ipv6() {
+        socket.set_only_v6(true)?;
+    }
+    socket.set_nonblocking(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(config.get_i64("tcp-backlog").clamp(1, i32::MAX as i64) as i32)?;
+    TcpListener::from_std(socket.into())
+}
+
+async fn serve(config: Config, on_ready: impl FnOnce(u16)) -> Result<(), ServeError> {
+    let listeners = bind(&config).await?;
+    let port = listeners[0].local_addr().map(|a| a.port()).unwrap_or(0);
+    let mut server = Server::new(config);
+    server.port = port;
+    let state = Rc::new(RefCell::new(server));
+    let shutdown = Rc::new(Notify::new());
+    for listener in listeners {
+        tokio::task::spawn_local(accept_loop(listener, state.clone(), shutdown.clone()));
+    }
+    tokio::task::spawn_local(cron(state.clone(), shutdown.clone()));
+    on_ready(port);
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    tokio::select! {
+        _ = shutdown.notified() => {}
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+    Ok(())
+}
+
+/// Periodic work: active expiry, pause expiry, shutdown detection (Valkey's `serverCron`).
+async fn cron(state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
+    loop {
+        let hz = state.borrow().config.get_i64("hz").clamp(1, 500) as u64;
+        tokio::time::sleep(Duration::from_millis(1000 / hz)).await;
+        let mut server = state.borrow_mut();
+        if server.shutdown_requested {
+            shutdown.notify_one();
+            return;
+        }
+        server.active_expire_cycle();
+        if server.pause.is_some_and(|p| p.until_ms <= unix_ms()) {
+            server.pause = None;
+        }
+    }
+}
+
+async fn accept_loop(listener: TcpListener, state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
+    loop {
+        let Ok((stream, addr)) = listener.accept().await else { continue };
+        let local_addr = stream.local_addr().unwrap_or(addr);
+        let _ = stream.set_nodelay(true);
+        tokio::task::spawn_local(connection(stream, addr, local_addr, state.clone(), shutdown.clone()));
+    }
+}
+
+fn register(state: &Rc<RefCell<Server>>, stream: &TcpStream, addr: SocketAddr, local_addr: SocketAddr) -> Option<Client> {
+    let mut server = state.borrow_mut();
+    server.stats.total_connections_received += 1;
+    let max_clients = server.config.get_i64("maxclients").max(1) as usize;
+    if server.clients.len() >= max_clients {
+        server.stats.rejected_connections += 1;
+        return None;
+    }
+    let id = server.next_client_id;
+    server.next_client_id += 1;
+    let now = unix_ms();
+    use std::os::fd::AsRawFd;
+    let shared = Rc::new(RefCell::new(ClientShared {
+        id,
+        addr,
+        local_addr,
+        fd: i64::from(stream.as_raw_fd()),
+        name: Vec::new(),
+        lib_name: Vec::new(),
+        lib_ver: Vec::new(),
+        db: 0,
+        resp: 2,
+        created_ms: now,
+        last_interaction_ms: now,
+        last_command: "NULL",
+        kill: false,
+        dirty_cas: false,
+        outbox: Vec::new(),
+        wakeup: Rc::new(Notify::new()),
+        monitor: false,
+        in_multi: false,
+        no_evict: false,
+        no_touch: false,
+        watched_keys: 0,
+    }));
+    server.clients.insert(id, shared.clone());
+    let authenticated = server.config.get("requirepass").is_empty();
+    Some(Client::new(shared, authenticated))
+}
+
+fn unregister(state: &Rc<RefCell<Server>>, client: &mut Client) {
+    let mut server = state.borrow_mut();
+    let id = client.id();
+    crate::commands::transactions::unwatch_all(&mut server, client);
+    server.clients.remove(&id);
+    server.monitors.retain(|&m| m != id);
+}
+
+async fn connection(
+    mut stream: TcpStream,
+    addr: SocketAddr,
+    local_addr: SocketAddr,
+    state: Rc<RefCell<Server>>,
+    shutdown: Rc<Notify>,
+) {
+    let Some(mut client) = register(&state, &stream, addr, local_addr) else {
+        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+        return;
+    };
+    let wakeup = client.shared.borrow().wakeup.clone();
+    let mut input: Vec<u8> = Vec::with_capacity(READ_CHUNK);
+    let mut parser = RequestParser::new();
+    let mut argv = Argv::new();
+    let mut retry_pending = false;
+    loop {
+        let mut close = false;
+        let mut stopped_to_flush = false;
+        let mut consumed = 0;
+        {
+            let mut server = state.borrow_mut();
+            let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
+            loop {
+                if retry_pending {
+                    match exec::execute(&mut server, &mut client, &argv) {
+                        Flow::Retry => break,
+                        Flow::Close => {
+                            close = true;
+                            break;
+                        }
+                        Flow::Continue => {}
+                    }
+                    retry_pending = false;
+                    argv.clear();
+                }
+                if client.reply.len() >= FLUSH_THRESHOLD {
+                    stopped_to_flush = true;
+                    break;
+                }
+                let limits = Limits { max_bulk_len, auth_required: !client.authenticated };
+                match parser.parse(&input[consumed..], &limits, &mut argv) {
+                    Ok(Parsed::Command { consumed: used }) => {
+                        consumed += used;
+                        retry_pending = true;
+                    }
+                    Ok(Parsed::Empty { consumed: used }) => {
+                        consumed += used;
+                        argv.clear();
+                    }
+                    Ok(Parsed::Incomplete { consumed: used }) => {
+                        consumed += used;
+                        break;
+                    }
+                    Err(error) => {
+                        server.stats.count_error("ERR");
+                        client.reply.error(&error.to_string());
+                        close = true;
+                        break;
+                    }
+                }
+            }
+            if server.shutdown_requested {
+                shutdown.notify_one();
+            }
+            server.stats.total_net_input_bytes += consumed as u64;
+            server.stats.total_net_output_bytes += client.reply.len() as u64;
+        }
+        input.drain(..consumed);
+        if !client.reply.is_empty() {
+            if stream.write_all(client.reply.as_bytes()).await.is_err() {
+                break;
+            }
+            client.reply.clear();
+        }
+        if flush_outbox(&client, &mut stream).await.is_err() || close {
+            break;
+        }
+        if client.shared.borrow().kill {
+            break;
+        }
+        if retry_pending {
+            // Held back by CLIENT PAUSE: try again shortly, without reading more input.
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        }
+        if stopped_to_flush {
+            // Stopped early to flush a large reply: go on with what is buffered before reading more.
+            continue;
+        }
+        input.reserve(READ_CHUNK);
+        tokio::select! {
+            biased;
+            _ = wakeup.notified() => {}
+            read = stream.read_buf(&mut input) => match read {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            },
+        }
+    }
+    let _ = stream.shutdown().await;
+    unregister(&state, &mut client);
+}
+
+async fn flush_outbox(client: &Client, stream: &mut TcpStream) -> std::io::Result<()> {
+    let pending = std::mem::take(&mut client.shared.borrow_mut().outbox);
+    if !pending.is_empty() {
+        stream.write_all(&pending).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,172 @@
+//! The server state owned by the executor thread: databases, configuration, statistics and the
+//! registry of connected clients.
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+
+use crate::client::{ClientId, ClientShared};
+use crate::config::Config;
+use crate::keyspace::Db;
+use crate::stats::Stats;
+
+/// Current Unix time in milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+}
+
+/// Current Unix time in microseconds.
+pub fn unix_us() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or_default()
+}
+
+/// Which commands a CLIENT PAUSE holds back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PauseKind {
+    /// Every command.
+    All,
+    /// Commands that may write.
+    Write,
+}
+
+/// An active CLIENT PAUSE.
+#[derive(Debug, Clone, Copy)]
+pub struct Pause {
+    /// What is held back.
+    pub kind: PauseKind,
+    /// When the pause ends, Unix ms.
+    pub until_ms: i64,
+}
+
+/// Everything the executor owns.
+pub struct Server {
+    /// The databases, `databases` of them.
+    pub dbs: Vec<Db>,
+    /// Current configuration.
+    pub config: Config,
+    /// Counters for INFO.
+    pub stats: Stats,
+    /// Connected clients by id.
+    pub clients: BTreeMap<ClientId, Rc<RefCell<ClientShared>>>,
+    /// The id the next connection gets.
+    pub next_client_id: ClientId,
+    /// Start time, Unix ms.
+    pub started_ms: i64,
+    /// 40 hex characters identifying this run (INFO `run_id`).
+    pub run_id: String,
+    /// The port actually listened on.
+    pub port: u16,
+    /// Random source for RANDOMKEY, sampling and the like.
+    pub rng: SmallRng,
+    /// WATCHed keys: (db, key) → clients watching it.
+    pub watched_keys: HashMap<(usize, Vec<u8>), Vec<ClientId>>,
+    /// Clients in MONITOR mode.
+    pub monitors: Vec<ClientId>,
+    /// Active CLIENT PAUSE, if any.
+    pub pause: Option<Pause>,
+    /// Set by SHUTDOWN: the listener stops and the process exits.
+    pub shutdown_requested: bool,
+    /// DEBUG SET-ACTIVE-EXPIRE.
+    pub active_expire_enabled: bool,
+    /// Unix ms of the last successful save (INFO `rdb_last_save_time`).
+    pub last_save_ms: i64,
+}
+
+impl Server {
+    /// A server with empty databases for `config`.
+    pub fn new(config: Config) -> Self {
+        let databases = config.get_i64("databases").max(1) as usize;
+        let mut rng = SmallRng::from_entropy();
+        let run_id = (0..40).map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0')).collect();
+        let now = unix_ms();
+        Self {
+            dbs: (0..databases).map(|_| Db::new()).collect(),
+            config,
+            stats: Stats::default(),
+            clients: BTreeMap::new(),
+            next_client_id: 1,
+            started_ms: now,
+            run_id,
+            port: 0,
+            rng,
+            watched_keys: HashMap::new(),
+            monitors: Vec::new(),
+            pause: None,
+            shutdown_requested: false,
+            active_expire_enabled: true,
+            last_save_ms: now,
+        }
+    }
+
+    /// Marks `key` in `db` as modified: transactions watching it will abort (Valkey's `signalModifiedKey`).
+    pub fn touch_key(&mut self, db: usize, key: &[u8]) {
+        if self.watched_keys.is_empty() {
+            return;
+        }
+        if let Some(watchers) = self.watched_keys.get(&(db, key.to_vec())) {
+            for id in watchers {
+                if let Some(client) = self.clients.get(id) {
+                    client.borrow_mut().dirty_cas = true;
+                }
+            }
+        }
+    }
+
+    /// Marks every watched key of `db` (or of every db with `None`) that exists as modified: used by
+    /// FLUSHDB, FLUSHALL and SWAPDB.
+    pub fn touch_all_keys(&mut self, db: Option<usize>) {
+        let now = unix_ms();
+        let mut dirty = Vec::new();
+        for ((watched_db, key), watchers) in &self.watched_keys {
+            if db.is_some_and(|d| d != *watched_db) {
+                continue;
+            }
+            if self.dbs[*watched_db].peek(key).is_some() && !self.dbs[*watched_db].is_expired(key, now) {
+                dirty.extend(watchers.iter().copied());
+            }
+        }
+        for id in dirty {
+            if let Some(client) = self.clients.get(&id) {
+                client.borrow_mut().dirty_cas = true;
+            }
+        }
+    }
+
+    /// Runs one active expiry cycle over every database, bounded in time like Valkey's slow cycle.
+    pub fn active_expire_cycle(&mut self) {
+        if !self.active_expire_enabled {
+            return;
+        }
+        let effort = self.config.get_i64("active-expire-effort").clamp(1, 10) as usize;
+        let per_loop = 20 + 5 * (effort - 1);
+        let started = std::time::Instant::now();
+        let budget = std::time::Duration::from_millis(25);
+        let now = unix_ms();
+        for db in &mut self.dbs {
+            loop {
+                if db.expires_len() == 0 || started.elapsed() > budget {
+                    break;
+                }
+                let (sampled, expired) = db.expire_sample(per_loop, now, &mut self.rng);
+                if sampled == 0 || expired * 100 / sampled <= 10 {
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Appends `line` to every MONITOR client's output and wakes them.
+    pub fn feed_monitors(&mut self, line: &[u8]) {
+        for id in &self.monitors {
+            if let Some(client) = self.clients.get(id) {
+                let mut client = client.borrow_mut();
+                client.outbox.extend_from_slice(line);
+                client.wakeup.notify_one();
+            }
+        }
+    }
+}
