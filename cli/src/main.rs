@@ -5,7 +5,11 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "ferry", version, about = "A Valkey-compatible server, and the tools to move Redis onto it")]
+#[command(
+    name = "ferry",
+    version,
+    about = "A Valkey-compatible server, and the tools to move Redis onto it"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -17,7 +21,11 @@ enum Command {
     /// like valkey-server: `ferry serve --port 7000 --save "" --appendonly no`.
     Serve {
         /// An optional config file, then directives as `--name value...`.
-        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "CONFIG_FILE] [--DIRECTIVE VALUE")]
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "CONFIG_FILE] [--DIRECTIVE VALUE"
+        )]
         args: Vec<String>,
     },
 }
@@ -28,7 +36,10 @@ fn serve(args: Vec<String>) -> anyhow::Result<()> {
         _ => (None, &args[..]),
     };
     let file_text = match &file {
-        Some(path) => Some(std::fs::read_to_string(path).with_context(|| format!("Fatal error, can't open config file '{path}'"))?),
+        Some(path) => Some(
+            std::fs::read_to_string(path)
+                .with_context(|| format!("Fatal error, can't open config file '{path}'"))?,
+        ),
         None => None,
     };
     let config = match ferry_server::Config::load(file_text.as_deref(), directives) {
@@ -39,7 +50,10 @@ fn serve(args: Vec<String>) -> anyhow::Result<()> {
         }
     };
     ferry_server::run(config, |port| {
-        eprintln!("ferry {} ready to accept connections on port {port}", env!("CARGO_PKG_VERSION"));
+        eprintln!(
+            "ferry {} ready to accept connections on port {port}",
+            env!("CARGO_PKG_VERSION")
+        );
     })?;
     Ok(())
 }

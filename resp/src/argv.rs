@@ -55,12 +55,16 @@ impl Argv {
 
     /// The argument at `index`, if present.
     pub fn get(&self, index: usize) -> Option<&[u8]> {
-        self.spans.get(index).map(|&(start, end)| &self.bytes[start..end])
+        self.spans
+            .get(index)
+            .map(|&(start, end)| &self.bytes[start..end])
     }
 
     /// Iterates over the arguments in order.
     pub fn iter(&self) -> impl ExactSizeIterator<Item = &[u8]> + '_ {
-        self.spans.iter().map(|&(start, end)| &self.bytes[start..end])
+        self.spans
+            .iter()
+            .map(|&(start, end)| &self.bytes[start..end])
     }
 
     /// Total bytes of all arguments.
@@ -89,6 +93,8 @@ impl Index<usize> for Argv {
 
 impl std::fmt::Debug for Argv {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter().map(String::from_utf8_lossy)).finish()
+        f.debug_list()
+            .entries(self.iter().map(String::from_utf8_lossy))
+            .finish()
     }
 }

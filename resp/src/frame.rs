@@ -73,10 +73,14 @@ fn number(buf: &[u8], start: usize, end: usize) -> Result<i64, FrameError> {
 }
 
 fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
-    let Some(&kind) = buf.get(*pos) else { return Ok(None) };
+    let Some(&kind) = buf.get(*pos) else {
+        return Ok(None);
+    };
     let type_pos = *pos;
     *pos += 1;
-    let Some((start, end)) = line(buf, pos) else { return Ok(None) };
+    let Some((start, end)) = line(buf, pos) else {
+        return Ok(None);
+    };
     let text = || buf[start..end].to_vec();
     let frame = match kind {
         b'+' => Frame::Simple(text()),
@@ -128,14 +132,20 @@ fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
             let len = number(buf, start, end)?;
             let mut pairs = Vec::with_capacity((len.max(0) as usize).min(1024));
             for _ in 0..len {
-                let Some(key) = parse_at(buf, pos)? else { return Ok(None) };
-                let Some(value) = parse_at(buf, pos)? else { return Ok(None) };
+                let Some(key) = parse_at(buf, pos)? else {
+                    return Ok(None);
+                };
+                let Some(value) = parse_at(buf, pos)? else {
+                    return Ok(None);
+                };
                 pairs.push((key, value));
             }
             if kind == b'%' {
                 Frame::Map(pairs)
             } else {
-                let Some(value) = parse_at(buf, pos)? else { return Ok(None) };
+                let Some(value) = parse_at(buf, pos)? else {
+                    return Ok(None);
+                };
                 Frame::Attribute(pairs, Box::new(value))
             }
         }
@@ -158,7 +168,10 @@ mod tests {
             Frame::Array(Some(vec![
                 Frame::Bulk(Some(b"foo".to_vec())),
                 Frame::Integer(5),
-                Frame::Map(vec![(Frame::Simple(b"a".to_vec()), Frame::Double(b"1.5".to_vec()))]),
+                Frame::Map(vec![(
+                    Frame::Simple(b"a".to_vec()),
+                    Frame::Double(b"1.5".to_vec())
+                )]),
             ]))
         );
         assert_eq!(parse_frame(b"$5\r\nab").unwrap(), None);

@@ -71,7 +71,8 @@ impl ReplyBuffer {
 
     fn header(&mut self, prefix: u8, n: i64) {
         self.out.push(prefix);
-        self.out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        self.out
+            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -96,7 +97,10 @@ impl ReplyBuffer {
     }
 
     fn push_line(&mut self, text: &[u8]) {
-        self.out.extend(text.iter().map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }));
+        self.out.extend(
+            text.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
         self.out.extend_from_slice(b"\r\n");
     }
 
@@ -128,12 +132,14 @@ impl ReplyBuffer {
 
     /// The null reply: `$-1` in RESP2, `_` in RESP3.
     pub fn null(&mut self) {
-        self.out.extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
+        self.out
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"$-1\r\n" });
     }
 
     /// The null array: `*-1` in RESP2, `_` in RESP3.
     pub fn null_array(&mut self) {
-        self.out.extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
+        self.out
+            .extend_from_slice(if self.resp3 { b"_\r\n" } else { b"*-1\r\n" });
     }
 
     /// An array header for `len` elements.
@@ -181,7 +187,8 @@ impl ReplyBuffer {
     /// A boolean: RESP3 `#t`/`#f`, the integer 1/0 in RESP2.
     pub fn boolean(&mut self, value: bool) {
         if self.resp3 {
-            self.out.extend_from_slice(if value { b"#t\r\n" } else { b"#f\r\n" });
+            self.out
+                .extend_from_slice(if value { b"#t\r\n" } else { b"#f\r\n" });
         } else {
             self.int(i64::from(value));
         }
@@ -227,7 +234,10 @@ impl ReplyBuffer {
     }
 
     fn deferred(&mut self, kind: u8) -> DeferredLen {
-        DeferredLen { position: self.out.len(), kind }
+        DeferredLen {
+            position: self.out.len(),
+            kind,
+        }
     }
 
     /// Writes the length of a deferred aggregate now that `len` elements (pairs for a map) were written.
@@ -240,7 +250,8 @@ impl ReplyBuffer {
         header.push(prefix);
         header.extend_from_slice(itoa::Buffer::new().format(count).as_bytes());
         header.extend_from_slice(b"\r\n");
-        self.out.splice(deferred.position..deferred.position, header);
+        self.out
+            .splice(deferred.position..deferred.position, header);
     }
 }
 

@@ -20,7 +20,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self { max_bulk_len: 512 * 1024 * 1024, auth_required: false }
+        Self {
+            max_bulk_len: 512 * 1024 * 1024,
+            auth_required: false,
+        }
     }
 }
 
@@ -91,7 +94,12 @@ impl RequestParser {
 
     /// Parses at most one request from the start of `buf` into `argv`. `argv` must be cleared by the
     /// caller before a new request starts (it is left alone while a request is in progress).
-    pub fn parse(&mut self, buf: &[u8], limits: &Limits, argv: &mut Argv) -> Result<Parsed, ProtocolError> {
+    pub fn parse(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+        argv: &mut Argv,
+    ) -> Result<Parsed, ProtocolError> {
         if self.multibulk_remaining == 0 {
             match buf.first() {
                 None => return Ok(Parsed::Incomplete { consumed: 0 }),
@@ -102,7 +110,12 @@ impl RequestParser {
         self.parse_multibulk(buf, limits, argv)
     }
 
-    fn parse_multibulk(&mut self, buf: &[u8], limits: &Limits, argv: &mut Argv) -> Result<Parsed, ProtocolError> {
+    fn parse_multibulk(
+        &mut self,
+        buf: &[u8],
+        limits: &Limits,
+        argv: &mut Argv,
+    ) -> Result<Parsed, ProtocolError> {
         let mut pos = 0;
         if self.multibulk_remaining == 0 {
             let Some(cr) = find_before_nul(buf, b'\r') else {
@@ -178,7 +191,10 @@ impl RequestParser {
 /// Position of `needle` in `haystack`, searching like C's `strchr` on a NUL-terminated buffer: a NUL byte
 /// ends the search (Valkey's query buffer is an sds string searched with `strchr`).
 fn find_before_nul(haystack: &[u8], needle: u8) -> Option<usize> {
-    haystack.iter().position(|&b| b == needle || b == 0).filter(|&i| haystack[i] == needle)
+    haystack
+        .iter()
+        .position(|&b| b == needle || b == 0)
+        .filter(|&i| haystack[i] == needle)
 }
 
 fn parse_inline(buf: &[u8], argv: &mut Argv) -> Result<Parsed, ProtocolError> {
@@ -188,7 +204,11 @@ fn parse_inline(buf: &[u8], argv: &mut Argv) -> Result<Parsed, ProtocolError> {
         }
         return Ok(Parsed::Incomplete { consumed: 0 });
     };
-    let line_end = if newline > 0 && buf[newline - 1] == b'\r' { newline - 1 } else { newline };
+    let line_end = if newline > 0 && buf[newline - 1] == b'\r' {
+        newline - 1
+    } else {
+        newline
+    };
     split_inline_args(&buf[..line_end], argv)?;
     let consumed = newline + 1;
     if argv.is_empty() {
@@ -235,7 +255,10 @@ pub fn split_inline_args(line: &[u8], argv: &mut Argv) -> Result<(), ProtocolErr
         while !done {
             let c = at(p);
             if in_double {
-                if c == b'\\' && at(p + 1) == b'x' && hex_value(at(p + 2)).is_some() && hex_value(at(p + 3)).is_some()
+                if c == b'\\'
+                    && at(p + 1) == b'x'
+                    && hex_value(at(p + 2)).is_some()
+                    && hex_value(at(p + 3)).is_some()
                 {
                     let high = hex_value(at(p + 2)).unwrap_or(0);
                     let low = hex_value(at(p + 3)).unwrap_or(0);
@@ -315,12 +338,16 @@ mod tests {
 
     #[test]
     fn multibulk_and_inline_mix() {
-        let got = parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n  set \"a b\" 'c\\'d'\r\n").unwrap();
-        assert_eq!(got, vec![vec![b"GET".to_vec(), b"k".to_vec()], vec![b"PING".to_vec()], vec![
-            b"set".to_vec(),
-            b"a b".to_vec(),
-            b"c'd".to_vec()
-        ]]);
+        let got =
+            parse_all(b"*2\r\n$3\r\nGET\r\n$1\r\nk\r\nPING\r\n  set \"a b\" 'c\\'d'\r\n").unwrap();
+        assert_eq!(
+            got,
+            vec![
+                vec![b"GET".to_vec(), b"k".to_vec()],
+                vec![b"PING".to_vec()],
+                vec![b"set".to_vec(), b"a b".to_vec(), b"c'd".to_vec()]
+            ]
+        );
     }
 
     #[test]
@@ -332,7 +359,10 @@ mod tests {
         let mut done = false;
         for &b in input {
             buffered.push(b);
-            match parser.parse(&buffered, &Limits::default(), &mut argv).unwrap() {
+            match parser
+                .parse(&buffered, &Limits::default(), &mut argv)
+                .unwrap()
+            {
                 Parsed::Command { consumed } => {
                     buffered.drain(..consumed);
                     done = true;
@@ -350,17 +380,31 @@ mod tests {
     fn protocol_errors_have_valkey_texts() {
         let cases: &[(&[u8], &str)] = &[
             (b"*abc\r\n", "Protocol error: invalid multibulk length"),
-            (b"*3000000000\r\n", "Protocol error: invalid multibulk length"),
+            (
+                b"*3000000000\r\n",
+                "Protocol error: invalid multibulk length",
+            ),
             (b"*1\r\nfoo\r\n", "Protocol error: expected 'f', got 'f'"),
             (b"*1\r\n$-1\r\n", "Protocol error: invalid bulk length"),
             (b"*1\r\n$x\r\n", "Protocol error: invalid bulk length"),
-            (b"set \"a\r\n", "Protocol error: unbalanced quotes in request"),
-            (b"set \"a\"b\r\n", "Protocol error: unbalanced quotes in request"),
+            (
+                b"set \"a\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
+            (
+                b"set \"a\"b\r\n",
+                "Protocol error: unbalanced quotes in request",
+            ),
         ];
         for (input, text) in cases {
             let err = parse_all(input).unwrap_err();
             let expected = text.replace("expected 'f', got 'f'", "expected '$', got 'f'");
-            assert_eq!(err.to_string(), expected, "input {:?}", String::from_utf8_lossy(input));
+            assert_eq!(
+                err.to_string(),
+                expected,
+                "input {:?}",
+                String::from_utf8_lossy(input)
+            );
         }
     }
 
@@ -370,27 +414,45 @@ mod tests {
         assert_eq!(parse_all(&long).unwrap_err(), ProtocolError::TooBigInline);
         let mut mbulk = b"*".to_vec();
         mbulk.extend(vec![b'1'; INLINE_MAX_SIZE + 1]);
-        assert_eq!(parse_all(&mbulk).unwrap_err(), ProtocolError::TooBigMultibulkCount);
-        let limits = Limits { max_bulk_len: 10, auth_required: false };
+        assert_eq!(
+            parse_all(&mbulk).unwrap_err(),
+            ProtocolError::TooBigMultibulkCount
+        );
+        let limits = Limits {
+            max_bulk_len: 10,
+            auth_required: false,
+        };
         let mut parser = RequestParser::new();
-        let err = parser.parse(b"*1\r\n$11\r\n", &limits, &mut Argv::new()).unwrap_err();
+        let err = parser
+            .parse(b"*1\r\n$11\r\n", &limits, &mut Argv::new())
+            .unwrap_err();
         assert_eq!(err, ProtocolError::InvalidBulkLength);
     }
 
     #[test]
     fn unauthenticated_limits() {
-        let limits = Limits { auth_required: true, ..Limits::default() };
+        let limits = Limits {
+            auth_required: true,
+            ..Limits::default()
+        };
         let mut parser = RequestParser::new();
-        let err = parser.parse(b"*11\r\n", &limits, &mut Argv::new()).unwrap_err();
+        let err = parser
+            .parse(b"*11\r\n", &limits, &mut Argv::new())
+            .unwrap_err();
         assert_eq!(err, ProtocolError::UnauthenticatedMultibulkLength);
         let mut parser = RequestParser::new();
-        let err = parser.parse(b"*1\r\n$16385\r\n", &limits, &mut Argv::new()).unwrap_err();
+        let err = parser
+            .parse(b"*1\r\n$16385\r\n", &limits, &mut Argv::new())
+            .unwrap_err();
         assert_eq!(err, ProtocolError::UnauthenticatedBulkLength);
     }
 
     #[test]
     fn empty_requests_are_skipped() {
-        assert_eq!(parse_all(b"\r\n*0\r\n*-1\r\n   \r\nPING\r\n").unwrap(), vec![vec![b"PING".to_vec()]]);
+        assert_eq!(
+            parse_all(b"\r\n*0\r\n*-1\r\n   \r\nPING\r\n").unwrap(),
+            vec![vec![b"PING".to_vec()]]
+        );
     }
 
     #[test]

@@ -39,21 +39,56 @@ pub struct Param {
 }
 
 const fn param(name: &'static str, kind: Kind, default: &'static str) -> Param {
-    Param { name, alias: None, kind, default, immutable: false }
+    Param {
+        name,
+        alias: None,
+        kind,
+        default,
+        immutable: false,
+    }
 }
 
 const fn fixed(name: &'static str, kind: Kind, default: &'static str) -> Param {
-    Param { name, alias: None, kind, default, immutable: true }
+    Param {
+        name,
+        alias: None,
+        kind,
+        default,
+        immutable: true,
+    }
 }
 
-const fn aliased(name: &'static str, alias: &'static str, kind: Kind, default: &'static str) -> Param {
-    Param { name, alias: Some(alias), kind, default, immutable: false }
+const fn aliased(
+    name: &'static str,
+    alias: &'static str,
+    kind: Kind,
+    default: &'static str,
+) -> Param {
+    Param {
+        name,
+        alias: Some(alias),
+        kind,
+        default,
+        immutable: false,
+    }
 }
 
-const INT: Kind = Kind::Int { min: i32::MIN as i64, max: i32::MAX as i64 };
-const NON_NEGATIVE: Kind = Kind::Int { min: 0, max: i32::MAX as i64 };
-const LONG: Kind = Kind::Int { min: 0, max: i64::MAX };
-const MEMORY: Kind = Kind::Memory { min: 0, max: i64::MAX };
+const INT: Kind = Kind::Int {
+    min: i32::MIN as i64,
+    max: i32::MAX as i64,
+};
+const NON_NEGATIVE: Kind = Kind::Int {
+    min: 0,
+    max: i32::MAX as i64,
+};
+const LONG: Kind = Kind::Int {
+    min: 0,
+    max: i64::MAX,
+};
+const MEMORY: Kind = Kind::Memory {
+    min: 0,
+    max: i64::MAX,
+};
 
 /// Every parameter ferry understands.
 pub static PARAMS: &[Param] = &[
@@ -61,14 +96,42 @@ pub static PARAMS: &[Param] = &[
     param("bind", Kind::AddressList, "* -::*"),
     param("protected-mode", Kind::Bool, "yes"),
     param("requirepass", Kind::Str, ""),
-    fixed("databases", Kind::Int { min: 1, max: i32::MAX as i64 }, "16"),
+    fixed(
+        "databases",
+        Kind::Int {
+            min: 1,
+            max: i32::MAX as i64,
+        },
+        "16",
+    ),
     param("hz", INT, "10"),
     param("timeout", NON_NEGATIVE, "0"),
     param("tcp-keepalive", NON_NEGATIVE, "300"),
     fixed("tcp-backlog", NON_NEGATIVE, "511"),
-    param("maxclients", Kind::Int { min: 1, max: i32::MAX as i64 }, "10000"),
-    param("proto-max-bulk-len", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "536870912"),
-    param("client-query-buffer-limit", Kind::Memory { min: 1024 * 1024, max: i64::MAX }, "1073741824"),
+    param(
+        "maxclients",
+        Kind::Int {
+            min: 1,
+            max: i32::MAX as i64,
+        },
+        "10000",
+    ),
+    param(
+        "proto-max-bulk-len",
+        Kind::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX,
+        },
+        "536870912",
+    ),
+    param(
+        "client-query-buffer-limit",
+        Kind::Memory {
+            min: 1024 * 1024,
+            max: i64::MAX,
+        },
+        "1073741824",
+    ),
     param("maxmemory", MEMORY, "0"),
     param(
         "maxmemory-policy",
@@ -90,16 +153,35 @@ pub static PARAMS: &[Param] = &[
     param("appendonly", Kind::Bool, "no"),
     fixed("appendfilename", Kind::Str, "appendonly.aof"),
     fixed("appenddirname", Kind::Str, "appendonlydir"),
-    param("appendfsync", Kind::Enum(&["always", "everysec", "no"]), "everysec"),
+    param(
+        "appendfsync",
+        Kind::Enum(&["always", "everysec", "no"]),
+        "everysec",
+    ),
     fixed("daemonize", Kind::Bool, "no"),
-    param("loglevel", Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]), "notice"),
+    param(
+        "loglevel",
+        Kind::Enum(&["debug", "verbose", "notice", "warning", "nothing"]),
+        "notice",
+    ),
     fixed("logfile", Kind::Str, ""),
     fixed("pidfile", Kind::Str, ""),
-    fixed("enable-debug-command", Kind::Enum(&["no", "yes", "local"]), "no"),
+    fixed(
+        "enable-debug-command",
+        Kind::Enum(&["no", "yes", "local"]),
+        "no",
+    ),
     fixed("io-threads", Kind::Int { min: 1, max: 256 }, "1"),
     param("lazyfree-lazy-user-flush", Kind::Bool, "yes"),
     param("lazyfree-lazy-user-del", Kind::Bool, "yes"),
-    param("slowlog-log-slower-than", Kind::Int { min: -1, max: i64::MAX }, "10000"),
+    param(
+        "slowlog-log-slower-than",
+        Kind::Int {
+            min: -1,
+            max: i64::MAX,
+        },
+        "10000",
+    ),
     param("slowlog-max-len", LONG, "128"),
     param("latency-monitor-threshold", LONG, "0"),
     param("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1"),
@@ -124,13 +206,17 @@ pub enum ConfigError {
 
 /// Finds a parameter by its name or alias, case-insensitively.
 pub fn find_param(name: &str) -> Option<&'static Param> {
-    PARAMS.iter().find(|p| p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name)))
+    PARAMS.iter().find(|p| {
+        p.name.eq_ignore_ascii_case(name) || p.alias.is_some_and(|a| a.eq_ignore_ascii_case(name))
+    })
 }
 
 /// Parses a byte count with Valkey's `memtoull` suffixes.
 pub fn parse_memory(text: &str) -> Option<i64> {
     let lower = text.to_ascii_lowercase();
-    let split = lower.find(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap_or(lower.len());
+    let split = lower
+        .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+        .unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(split);
     let multiplier: i64 = match unit {
         "" | "b" => 1,
@@ -155,16 +241,23 @@ fn normalise(param: &Param, value: &str) -> Result<String, String> {
             _ => Err("argument must be 'yes' or 'no'".into()),
         },
         Kind::Int { min, max } => {
-            let n: i64 = value.parse().map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
+            let n: i64 = value
+                .parse()
+                .map_err(|_| "argument couldn't be parsed into an integer".to_string())?;
             if n < min || n > max {
-                return Err(format!("argument must be between {min} and {max} inclusive"));
+                return Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                ));
             }
             Ok(n.to_string())
         }
         Kind::Memory { min, max } => {
-            let n = parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
+            let n =
+                parse_memory(value).ok_or_else(|| "argument must be a memory value".to_string())?;
             if n < min || n > max {
-                return Err(format!("argument must be between {min} and {max} inclusive"));
+                return Err(format!(
+                    "argument must be between {min} and {max} inclusive"
+                ));
             }
             Ok(n.to_string())
         }
@@ -173,10 +266,16 @@ fn normalise(param: &Param, value: &str) -> Result<String, String> {
             .iter()
             .find(|w| w.eq_ignore_ascii_case(value))
             .map(|w| (*w).to_string())
-            .ok_or_else(|| "argument(s) must be one of the following: ".to_string() + &words.join(", ")),
+            .ok_or_else(|| {
+                "argument(s) must be one of the following: ".to_string() + &words.join(", ")
+            }),
         Kind::SavePoints => {
             let parts: Vec<&str> = value.split_whitespace().collect();
-            if parts.len() % 2 != 0 || parts.iter().any(|p| p.parse::<i64>().map_or(true, |n| n < 0)) {
+            if !parts.len().is_multiple_of(2)
+                || parts
+                    .iter()
+                    .any(|p| p.parse::<i64>().map_or(true, |n| n < 0))
+            {
                 return Err("Invalid save parameters".into());
             }
             Ok(parts.join(" "))
@@ -253,10 +352,20 @@ impl Config {
                 continue;
             }
             let mut argv = ferry_resp::Argv::new();
-            ferry_resp::request::split_inline_args(trimmed.as_bytes(), &mut argv)
-                .map_err(|_| fail(ConfigError::BadValue("Unbalanced quotes in configuration line".into())))?;
-            let words: Vec<String> = argv.iter().map(|w| String::from_utf8_lossy(w).into_owned()).collect();
-            let Some((name, values)) = words.split_first() else { continue };
+            ferry_resp::request::split_inline_args(trimmed.as_bytes(), &mut argv).map_err(
+                |_| {
+                    fail(ConfigError::BadValue(
+                        "Unbalanced quotes in configuration line".into(),
+                    ))
+                },
+            )?;
+            let words: Vec<String> = argv
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect();
+            let Some((name, values)) = words.split_first() else {
+                continue;
+            };
             let param = find_param(name).ok_or_else(|| fail(ConfigError::BadDirective))?;
             let value = match param.kind {
                 Kind::SavePoints | Kind::AddressList => values.join(" "),
@@ -271,7 +380,10 @@ impl Config {
 
     /// The value of `name` (canonical name), in config-file syntax.
     pub fn get(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// The value of an integer or memory parameter.
@@ -342,10 +454,23 @@ mod tests {
 
     #[test]
     fn args_override_file() {
-        let config = Config::load(Some("port 7000\nsave 900 1\n"), &["--port".into(), "7001".into()]).unwrap();
+        let config = Config::load(
+            Some("port 7000\nsave 900 1\n"),
+            &["--port".into(), "7001".into()],
+        )
+        .unwrap();
         assert_eq!(config.get("port"), "7001");
         assert_eq!(config.get("save"), "900 1");
-        let config = Config::load(None, &["--save".into(), "".into(), "--appendonly".into(), "no".into()]).unwrap();
+        let config = Config::load(
+            None,
+            &[
+                "--save".into(),
+                "".into(),
+                "--appendonly".into(),
+                "no".into(),
+            ],
+        )
+        .unwrap();
         assert_eq!(config.get("save"), "");
     }
 

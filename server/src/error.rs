@@ -34,11 +34,13 @@ impl From<String> for CommandError {
 pub type CommandResult = Result<(), CommandError>;
 
 /// `WRONGTYPE`: the key holds another type.
-pub const WRONG_TYPE: CommandError = CommandError::fixed("WRONGTYPE Operation against a key holding the wrong kind of value");
+pub const WRONG_TYPE: CommandError =
+    CommandError::fixed("WRONGTYPE Operation against a key holding the wrong kind of value");
 /// Generic syntax error.
 pub const SYNTAX: CommandError = CommandError::fixed("ERR syntax error");
 /// An argument that should be an integer.
-pub const NOT_INTEGER: CommandError = CommandError::fixed("ERR value is not an integer or out of range");
+pub const NOT_INTEGER: CommandError =
+    CommandError::fixed("ERR value is not an integer or out of range");
 /// An argument that should be a float.
 pub const NOT_FLOAT: CommandError = CommandError::fixed("ERR value is not a valid float");
 /// A key that must exist does not.
@@ -50,10 +52,14 @@ pub const OVERFLOW: CommandError = CommandError::fixed("ERR increment or decreme
 
 /// `ERR wrong number of arguments for '<name>' command`.
 pub fn wrong_arity(full_name: &str) -> CommandError {
-    CommandError::owned(format!("ERR wrong number of arguments for '{full_name}' command"))
+    CommandError::owned(format!(
+        "ERR wrong number of arguments for '{full_name}' command"
+    ))
 }
 
 /// `ERR invalid expire time in '<name>' command`.
 pub fn invalid_expire(command_name: &str) -> CommandError {
-    CommandError::owned(format!("ERR invalid expire time in '{command_name}' command"))
+    CommandError::owned(format!(
+        "ERR invalid expire time in '{command_name}' command"
+    ))
 }

@@ -28,7 +28,11 @@ pub fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
         return Err(unknown_command(argv));
     };
     if spec.subcommands.is_empty() {
-        return if spec.arity_ok(argv.len()) { Ok(spec) } else { Err(wrong_arity(spec.full_name)) };
+        return if spec.arity_ok(argv.len()) {
+            Ok(spec)
+        } else {
+            Err(wrong_arity(spec.full_name))
+        };
     }
     if argv.len() < 2 {
         return Err(wrong_arity(spec.full_name));
@@ -46,7 +50,11 @@ pub fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
 
 /// Formats an argument like C's `%.Ns`: stops at a NUL byte and after `max` bytes.
 fn truncate_c_str(arg: &[u8], max: usize) -> String {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len()).min(max);
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
     String::from_utf8_lossy(&arg[..end]).into_owned()
 }
 
@@ -76,12 +84,22 @@ pub fn execute(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
     flow
 }
 
-fn reject(server: &mut Server, client: &mut Client, error: &CommandError, spec: Option<&'static CommandSpec>) {
+fn reject(
+    server: &mut Server,
+    client: &mut Client,
+    error: &CommandError,
+    spec: Option<&'static CommandSpec>,
+) {
     if let Some(multi) = client.multi.as_mut() {
         multi.error = true;
     }
     if let Some(spec) = spec {
-        server.stats.commands.entry(spec.full_name).or_default().rejected_calls += 1;
+        server
+            .stats
+            .commands
+            .entry(spec.full_name)
+            .or_default()
+            .rejected_calls += 1;
     }
     server.stats.count_error(error.message());
     client.reply.error(error.message());
@@ -97,11 +115,21 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
         }
     };
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
-        reject(server, client, &CommandError::fixed("NOAUTH Authentication required."), Some(spec));
+        reject(
+            server,
+            client,
+            &CommandError::fixed("NOAUTH Authentication required."),
+            Some(spec),
+        );
         return Flow::Continue;
     }
     if client.multi.is_some() && spec.has(flags::NO_MULTI) {
-        reject(server, client, &CommandError::fixed("ERR Command not allowed inside a transaction"), Some(spec));
+        reject(
+            server,
+            client,
+            &CommandError::fixed("ERR Command not allowed inside a transaction"),
+            Some(spec),
+        );
         return Flow::Continue;
     }
     if let Some(pause) = server.pause {
@@ -155,7 +183,14 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
         feed_monitors(server, client, argv, db_index, started_us);
     }
-    let mut ctx = Ctx { server, client, argv, spec, now_ms: started_us / 1000, db_index };
+    let mut ctx = Ctx {
+        server,
+        client,
+        argv,
+        spec,
+        now_ms: started_us / 1000,
+        db_index,
+    };
     let result = handler(&mut ctx);
     let Ctx { server, client, .. } = ctx;
     let stats = server.stats.commands.entry(spec.full_name).or_default();
@@ -171,7 +206,13 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
 
 fn feed_monitors(server: &mut Server, client: &Client, argv: &Argv, db: usize, now_us: i64) {
     let addr = client.shared.borrow().addr;
-    let mut line = format!("+{}.{:06} [{} {}]", now_us / 1_000_000, now_us % 1_000_000, db, addr);
+    let mut line = format!(
+        "+{}.{:06} [{} {}]",
+        now_us / 1_000_000,
+        now_us % 1_000_000,
+        db,
+        addr
+    );
     for arg in argv.iter() {
         line.push_str(" \"");
         for &b in arg {

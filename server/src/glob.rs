@@ -18,7 +18,13 @@ fn fold(b: u8, nocase: bool) -> u8 {
     }
 }
 
-fn match_impl(mut pattern: &[u8], mut string: &[u8], nocase: bool, skip_longer: &mut bool, nesting: u32) -> bool {
+fn match_impl(
+    mut pattern: &[u8],
+    mut string: &[u8],
+    nocase: bool,
+    skip_longer: &mut bool,
+    nesting: u32,
+) -> bool {
     if nesting > MAX_NESTING {
         return false;
     }
@@ -67,7 +73,11 @@ fn match_impl(mut pattern: &[u8], mut string: &[u8], nocase: bool, skip_longer: 
                         if start > end {
                             std::mem::swap(&mut start, &mut end);
                         }
-                        let (start, end, c) = (fold(start, nocase), fold(end, nocase), fold(string[0], nocase));
+                        let (start, end, c) = (
+                            fold(start, nocase),
+                            fold(end, nocase),
+                            fold(string[0], nocase),
+                        );
                         pattern = &pattern[2..];
                         if c >= start && c <= end {
                             matched = true;
@@ -139,7 +149,11 @@ mod tests {
             ("user:*:name", "user:1:age", false),
         ];
         for &(pattern, string, expected) in cases {
-            assert_eq!(glob_match(pattern.as_bytes(), string.as_bytes(), false), expected, "{pattern} ~ {string}");
+            assert_eq!(
+                glob_match(pattern.as_bytes(), string.as_bytes(), false),
+                expected,
+                "{pattern} ~ {string}"
+            );
         }
         assert!(glob_match(b"HELLO", b"hello", true));
     }

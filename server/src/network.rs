@@ -43,7 +43,10 @@ const FLUSH_THRESHOLD: usize = 64 * 1024;
 /// Runs the server until SHUTDOWN or a termination signal. Calls `on_ready` with the bound port once
 /// listening (useful for `--port 0`).
 pub fn run(config: Config, on_ready: impl FnOnce(u16)) -> Result<(), ServeError> {
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(ServeError::Runtime)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(ServeError::Runtime)?;
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, serve(config, on_ready))
 }
@@ -69,7 +72,10 @@ async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServeError> {
             Err(_) => {
                 return Err(ServeError::Bind {
                     port,
-                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("bad address {address}")),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::InvalidInput,
+                        format!("bad address {address}"),
+                    ),
                 })
             }
         };
@@ -92,14 +98,21 @@ async fn bind(config: &Config) -> Result<Vec<TcpListener>, ServeError> {
     if listeners.is_empty() {
         return Err(ServeError::Bind {
             port,
-            source: std::io::Error::new(std::io::ErrorKind::AddrNotAvailable, "no address could be bound"),
+            source: std::io::Error::new(
+                std::io::ErrorKind::AddrNotAvailable,
+                "no address could be bound",
+            ),
         });
     }
     Ok(listeners)
 }
 
 fn listen(addr: SocketAddr, config: &Config) -> std::io::Result<TcpListener> {
-    let domain = if addr.is_ipv6() { socket2::Domain::IPV6 } else { socket2::Domain::IPV4 };
+    let domain = if addr.is_ipv6() {
+        socket2::Domain::IPV6
+    } else {
+        socket2::Domain::IPV4
+    };
     let socket = socket2::Socket::new(domain, socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
     socket.set_reuse_address(true)?;
     if addr.is_ipv6() {
@@ -123,7 +136,8 @@ async fn serve(config: Config, on_ready: impl FnOnce(u16)) -> Result<(), ServeEr
     }
     tokio::task::spawn_local(cron(state.clone(), shutdown.clone()));
     on_ready(port);
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
     tokio::select! {
         _ = shutdown.notified() => {}
         _ = tokio::signal::ctrl_c() => {}
@@ -151,14 +165,27 @@ async fn cron(state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
 
 async fn accept_loop(listener: TcpListener, state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
     loop {
-        let Ok((stream, addr)) = listener.accept().await else { continue };
+        let Ok((stream, addr)) = listener.accept().await else {
+            continue;
+        };
         let local_addr = stream.local_addr().unwrap_or(addr);
         let _ = stream.set_nodelay(true);
-        tokio::task::spawn_local(connection(stream, addr, local_addr, state.clone(), shutdown.clone()));
+        tokio::task::spawn_local(connection(
+            stream,
+            addr,
+            local_addr,
+            state.clone(),
+            shutdown.clone(),
+        ));
     }
 }
 
-fn register(state: &Rc<RefCell<Server>>, stream: &TcpStream, addr: SocketAddr, local_addr: SocketAddr) -> Option<Client> {
+fn register(
+    state: &Rc<RefCell<Server>>,
+    stream: &TcpStream,
+    addr: SocketAddr,
+    local_addr: SocketAddr,
+) -> Option<Client> {
     let mut server = state.borrow_mut();
     server.stats.total_connections_received += 1;
     let max_clients = server.config.get_i64("maxclients").max(1) as usize;
@@ -214,7 +241,9 @@ async fn connection(
     shutdown: Rc<Notify>,
 ) {
     let Some(mut client) = register(&state, &stream, addr, local_addr) else {
-        let _ = stream.write_all(b"-ERR max number of clients reached\r\n").await;
+        let _ = stream
+            .write_all(b"-ERR max number of clients reached\r\n")
+            .await;
         return;
     };
     let wakeup = client.shared.borrow().wakeup.clone();
@@ -246,7 +275,10 @@ async fn connection(
                     stopped_to_flush = true;
                     break;
                 }
-                let limits = Limits { max_bulk_len, auth_required: !client.authenticated };
+                let limits = Limits {
+                    max_bulk_len,
+                    auth_required: !client.authenticated,
+                };
                 match parser.parse(&input[consumed..], &limits, &mut argv) {
                     Ok(Parsed::Command { consumed: used }) => {
                         consumed += used;

@@ -16,12 +16,18 @@ use crate::stats::Stats;
 
 /// Current Unix time in milliseconds.
 pub fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
 }
 
 /// Current Unix time in microseconds.
 pub fn unix_us() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or_default()
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or_default()
 }
 
 /// Which commands a CLIENT PAUSE holds back.
@@ -81,7 +87,9 @@ impl Server {
     pub fn new(config: Config) -> Self {
         let databases = config.get_i64("databases").max(1) as usize;
         let mut rng = SmallRng::from_entropy();
-        let run_id = (0..40).map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0')).collect();
+        let run_id = (0..40)
+            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+            .collect();
         let now = unix_ms();
         Self {
             dbs: (0..databases).map(|_| Db::new()).collect(),
@@ -125,7 +133,9 @@ impl Server {
             if db.is_some_and(|d| d != *watched_db) {
                 continue;
             }
-            if self.dbs[*watched_db].peek(key).is_some() && !self.dbs[*watched_db].is_expired(key, now) {
+            if self.dbs[*watched_db].peek(key).is_some()
+                && !self.dbs[*watched_db].is_expired(key, now)
+            {
                 dirty.extend(watchers.iter().copied());
             }
         }

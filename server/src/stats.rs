@@ -45,13 +45,20 @@ pub struct Stats {
 impl Stats {
     /// Records an error reply under its code (the first word).
     pub fn count_error(&mut self, message: &str) {
-        let code = message.trim_start_matches('-').split(' ').next().unwrap_or("ERR");
+        let code = message
+            .trim_start_matches('-')
+            .split(' ')
+            .next()
+            .unwrap_or("ERR");
         *self.error_replies.entry(code.to_string()).or_default() += 1;
     }
 
     /// Resets what CONFIG RESETSTAT resets.
     pub fn reset(&mut self) {
         let dirty = self.dirty;
-        *self = Stats { dirty, ..Stats::default() };
+        *self = Stats {
+            dirty,
+            ..Stats::default()
+        };
     }
 }

@@ -8,12 +8,32 @@ const CONN: u64 = acl::CONNECTION;
 /// Connection commands.
 pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, flags::FAST, acl::FAST | CONN, NO_KEYS, ping),
-    CommandSpec::new("echo", 2, flags::LOADING | flags::STALE | flags::FAST, acl::FAST | CONN, NO_KEYS, echo),
-    CommandSpec::new("select", 2, flags::LOADING | flags::STALE | flags::FAST, acl::FAST | CONN, NO_KEYS, select),
+    CommandSpec::new(
+        "echo",
+        2,
+        flags::LOADING | flags::STALE | flags::FAST,
+        acl::FAST | CONN,
+        NO_KEYS,
+        echo,
+    ),
+    CommandSpec::new(
+        "select",
+        2,
+        flags::LOADING | flags::STALE | flags::FAST,
+        acl::FAST | CONN,
+        NO_KEYS,
+        select,
+    ),
     CommandSpec::new(
         "quit",
         -1,
-        flags::ALLOW_BUSY | flags::NOSCRIPT | flags::LOADING | flags::STALE | flags::FAST | flags::NO_AUTH | flags::TRANSACTION_CONTROL,
+        flags::ALLOW_BUSY
+            | flags::NOSCRIPT
+            | flags::LOADING
+            | flags::STALE
+            | flags::FAST
+            | flags::NO_AUTH
+            | flags::TRANSACTION_CONTROL,
         acl::FAST | CONN,
         NO_KEYS,
         quit,
@@ -39,7 +59,9 @@ fn echo(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 fn select(ctx: &mut Ctx<'_>) -> CommandResult {
-    let index = ctx.arg_i64(1).map_err(|_| CommandError::fixed("ERR value is not an integer or out of range"))?;
+    let index = ctx
+        .arg_i64(1)
+        .map_err(|_| CommandError::fixed("ERR value is not an integer or out of range"))?;
     if index < 0 || index as usize >= ctx.server.dbs.len() {
         return Err(DB_INDEX_OUT_OF_RANGE);
     }

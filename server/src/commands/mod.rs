@@ -20,6 +20,7 @@ use crate::client::Client;
 use crate::error::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER};
 use crate::keyspace::Db;
 use crate::server::Server;
+use crate::types::Value;
 
 /// Command flags (`COMMAND INFO` flags and dispatch rules).
 pub mod flags {
@@ -172,9 +173,17 @@ pub struct KeySpec {
 }
 
 /// No key arguments.
-pub const NO_KEYS: KeySpec = KeySpec { first: 0, last: 0, step: 0 };
+pub const NO_KEYS: KeySpec = KeySpec {
+    first: 0,
+    last: 0,
+    step: 0,
+};
 /// One key at index 1.
-pub const KEY1: KeySpec = KeySpec { first: 1, last: 1, step: 1 };
+pub const KEY1: KeySpec = KeySpec {
+    first: 1,
+    last: 1,
+    step: 1,
+};
 
 /// One entry of the command table.
 pub struct CommandSpec {
@@ -200,18 +209,69 @@ pub struct CommandSpec {
 
 impl CommandSpec {
     /// A plain command.
-    pub const fn new(name: &'static str, arity: i32, flags: u32, acl: u64, keys: KeySpec, handler: Handler) -> Self {
-        Self { name, full_name: name, arity, flags, acl, keys, movable_keys: None, handler: Some(handler), subcommands: &[] }
+    pub const fn new(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        acl: u64,
+        keys: KeySpec,
+        handler: Handler,
+    ) -> Self {
+        Self {
+            name,
+            full_name: name,
+            arity,
+            flags,
+            acl,
+            keys,
+            movable_keys: None,
+            handler: Some(handler),
+            subcommands: &[],
+        }
     }
 
     /// A container command whose work is done by `subcommands`.
-    pub const fn container(name: &'static str, arity: i32, flags: u32, acl: u64, subcommands: &'static [CommandSpec]) -> Self {
-        Self { name, full_name: name, arity, flags, acl, keys: NO_KEYS, movable_keys: None, handler: None, subcommands }
+    pub const fn container(
+        name: &'static str,
+        arity: i32,
+        flags: u32,
+        acl: u64,
+        subcommands: &'static [CommandSpec],
+    ) -> Self {
+        Self {
+            name,
+            full_name: name,
+            arity,
+            flags,
+            acl,
+            keys: NO_KEYS,
+            movable_keys: None,
+            handler: None,
+            subcommands,
+        }
     }
 
     /// A subcommand; `full_name` is `parent|name`.
-    pub const fn sub(name: &'static str, full_name: &'static str, arity: i32, flags: u32, acl: u64, keys: KeySpec, handler: Handler) -> Self {
-        Self { name, full_name, arity, flags, acl, keys, movable_keys: None, handler: Some(handler), subcommands: &[] }
+    pub const fn sub(
+        name: &'static str,
+        full_name: &'static str,
+        arity: i32,
+        flags: u32,
+        acl: u64,
+        keys: KeySpec,
+        handler: Handler,
+    ) -> Self {
+        Self {
+            name,
+            full_name,
+            arity,
+            flags,
+            acl,
+            keys,
+            movable_keys: None,
+            handler: Some(handler),
+            subcommands: &[],
+        }
     }
 
     /// Adds a key-finding function (and implies `MOVABLE_KEYS`).
@@ -245,14 +305,23 @@ impl CommandSpec {
             return Vec::new();
         }
         let argc = argv.len() as i32;
-        let last = if self.keys.last < 0 { argc + self.keys.last } else { self.keys.last };
+        let last = if self.keys.last < 0 {
+            argc + self.keys.last
+        } else {
+            self.keys.last
+        };
         let step = self.keys.step.max(1);
-        (self.keys.first..=last.min(argc - 1)).step_by(step as usize).map(|i| i as usize).collect()
+        (self.keys.first..=last.min(argc - 1))
+            .step_by(step as usize)
+            .map(|i| i as usize)
+            .collect()
     }
 
     /// Finds a subcommand by name, case-insensitively.
     pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {
-        self.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+        self.subcommands
+            .iter()
+            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
     }
 }
 
@@ -339,7 +408,9 @@ impl Ctx<'_> {
 
     /// True when argument `index` equals `word`, ignoring ASCII case.
     pub fn arg_is(&self, index: usize, word: &str) -> bool {
-        self.argv.get(index).is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
+        self.argv
+            .get(index)
+            .is_some_and(|a| a.eq_ignore_ascii_case(word.as_bytes()))
     }
 
     /// Argument `index` as an i64, or Valkey's "not an integer" error.
@@ -350,6 +421,26 @@ impl Ctx<'_> {
     /// Argument `index` as a double, or Valkey's "not a valid float" error.
     pub fn arg_f64(&self, index: usize) -> Result<f64, CommandError> {
         parse_f64(&self.argv[index]).ok_or(NOT_FLOAT)
+    }
+
+    /// Looks `key` up for reading in the selected db: expires it if due and counts a keyspace hit or
+    /// miss (Valkey's `lookupKeyRead`).
+    pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Value> {
+        let now = self.now_ms;
+        let db = &mut self.server.dbs[self.db_index];
+        let found = db.get(key, now).is_some();
+        if found {
+            self.server.stats.keyspace_hits += 1;
+        } else {
+            self.server.stats.keyspace_misses += 1;
+        }
+        self.server.dbs[self.db_index].peek(key)
+    }
+
+    /// Looks `key` up for writing in the selected db, expiring it if due (Valkey's `lookupKeyWrite`).
+    pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
+        let now = self.now_ms;
+        self.server.dbs[self.db_index].get_mut(key, now)
     }
 
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.

@@ -6,8 +6,22 @@ use crate::types::{Str, Value};
 
 /// String commands.
 pub static COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("get", 2, flags::READONLY | flags::FAST, acl::READ | acl::STRING | acl::FAST, KEY1, get),
-    CommandSpec::new("set", -3, flags::WRITE | flags::DENYOOM, acl::WRITE | acl::STRING | acl::SLOW, KEY1, set),
+    CommandSpec::new(
+        "get",
+        2,
+        flags::READONLY | flags::FAST,
+        acl::READ | acl::STRING | acl::FAST,
+        KEY1,
+        get,
+    ),
+    CommandSpec::new(
+        "set",
+        -3,
+        flags::WRITE | flags::DENYOOM,
+        acl::WRITE | acl::STRING | acl::SLOW,
+        KEY1,
+        set,
+    ),
 ];
 
 fn get(ctx: &mut Ctx<'_>) -> CommandResult {

@@ -34,7 +34,11 @@ impl<V> Default for Dict<V> {
 impl<V> Dict<V> {
     /// An empty table.
     pub fn new() -> Self {
-        Self { buckets: Vec::new(), len: 0, hasher: foldhash::fast::RandomState::default() }
+        Self {
+            buckets: Vec::new(),
+            len: 0,
+            hasher: foldhash::fast::RandomState::default(),
+        }
     }
 
     /// Number of entries.
@@ -115,7 +119,11 @@ impl<V> Dict<V> {
         self.grow_if_needed();
         let bucket = self.bucket_of(key);
         let next = self.buckets[bucket].take();
-        self.buckets[bucket] = Some(Box::new(Node { key: key.into(), value, next }));
+        self.buckets[bucket] = Some(Box::new(Node {
+            key: key.into(),
+            value,
+            next,
+        }));
         self.len += 1;
         None
     }
@@ -203,7 +211,11 @@ impl<V> Dict<V> {
 
     /// Iterates over every entry in bucket order.
     pub fn iter(&self) -> Iter<'_, V> {
-        Iter { buckets: &self.buckets, bucket: 0, node: None }
+        Iter {
+            buckets: &self.buckets,
+            bucket: 0,
+            node: None,
+        }
     }
 
     /// Visits the entries of the bucket selected by `cursor` and returns the next cursor (0 when the
@@ -234,7 +246,9 @@ impl<V> Dict<V> {
         let mask = self.buckets.len() - 1;
         loop {
             let bucket = rng.gen::<usize>() & mask;
-            let Some(first) = &self.buckets[bucket] else { continue };
+            let Some(first) = &self.buckets[bucket] else {
+                continue;
+            };
             let mut chain_len = 0;
             let mut link = &self.buckets[bucket];
             while let Some(node) = link {

@@ -164,7 +164,12 @@ impl Db {
 
     /// One round of active expiry: samples up to `sample` keys with a TTL and removes the expired ones.
     /// Returns (sampled, expired).
-    pub fn expire_sample(&mut self, sample: usize, now_ms: i64, rng: &mut impl Rng) -> (usize, usize) {
+    pub fn expire_sample(
+        &mut self,
+        sample: usize,
+        now_ms: i64,
+        rng: &mut impl Rng,
+    ) -> (usize, usize) {
         let mut keys = Vec::with_capacity(sample);
         self.expires.sample_keys(sample, rng, &mut keys);
         let mut expired = 0;
