@@ -49,13 +49,19 @@ pub enum FrameError {
     /// A bulk not followed by CRLF.
     #[error("missing CRLF after bulk data at offset {0}")]
     MissingCrlf(usize),
+    /// Aggregates nested deeper than [`MAX_DEPTH`].
+    #[error("RESP aggregates nested deeper than {MAX_DEPTH} at offset {0}")]
+    TooDeep(usize),
 }
+
+/// Deepest aggregate nesting accepted (bounds recursion on hostile input).
+pub const MAX_DEPTH: usize = 512;
 
 /// Parses one frame from the start of `buf`. Returns the frame and the bytes it used, or `Ok(None)` when
 /// `buf` does not yet hold a whole frame.
 pub fn parse_frame(buf: &[u8]) -> Result<Option<(Frame, usize)>, FrameError> {
     let mut pos = 0;
-    match parse_at(buf, &mut pos)? {
+    match parse_at(buf, &mut pos, 0)? {
         Some(frame) => Ok(Some((frame, pos))),
         None => Ok(None),
     }
@@ -72,7 +78,10 @@ fn number(buf: &[u8], start: usize, end: usize) -> Result<i64, FrameError> {
     parse_i64(&buf[start..end]).ok_or(FrameError::InvalidNumber(start))
 }
 
-fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
+fn parse_at(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>, FrameError> {
+    if depth > MAX_DEPTH {
+        return Err(FrameError::TooDeep(*pos));
+    }
     let Some(&kind) = buf.get(*pos) else {
         return Ok(None);
     };
@@ -117,7 +126,7 @@ fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
             }
             let mut items = Vec::with_capacity((len as usize).min(1024));
             for _ in 0..len {
-                match parse_at(buf, pos)? {
+                match parse_at(buf, pos, depth + 1)? {
                     Some(item) => items.push(item),
                     None => return Ok(None),
                 }
@@ -132,10 +141,10 @@ fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
             let len = number(buf, start, end)?;
             let mut pairs = Vec::with_capacity((len.max(0) as usize).min(1024));
             for _ in 0..len {
-                let Some(key) = parse_at(buf, pos)? else {
+                let Some(key) = parse_at(buf, pos, depth + 1)? else {
                     return Ok(None);
                 };
-                let Some(value) = parse_at(buf, pos)? else {
+                let Some(value) = parse_at(buf, pos, depth + 1)? else {
                     return Ok(None);
                 };
                 pairs.push((key, value));
@@ -143,7 +152,7 @@ fn parse_at(buf: &[u8], pos: &mut usize) -> Result<Option<Frame>, FrameError> {
             if kind == b'%' {
                 Frame::Map(pairs)
             } else {
-                let Some(value) = parse_at(buf, pos)? else {
+                let Some(value) = parse_at(buf, pos, depth + 1)? else {
                     return Ok(None);
                 };
                 Frame::Attribute(pairs, Box::new(value))
@@ -175,5 +184,11 @@ mod tests {
             ]))
         );
         assert_eq!(parse_frame(b"$5\r\nab").unwrap(), None);
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let wire = b"*1\r\n".repeat(100_000);
+        assert!(matches!(parse_frame(&wire), Err(FrameError::TooDeep(_))));
     }
 }

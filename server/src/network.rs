@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use ferry_resp::request::Parsed;
 use ferry_resp::{Argv, Limits, RequestParser};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 
@@ -328,18 +328,38 @@ async fn connection(
             // Stopped early to flush a large reply: go on with what is buffered before reading more.
             continue;
         }
-        input.reserve(READ_CHUNK);
         tokio::select! {
             biased;
             _ = wakeup.notified() => {}
-            read = stream.read_buf(&mut input) => match read {
-                Ok(0) | Err(_) => break,
-                Ok(_) => {}
-            },
+            ready = stream.readable() => {
+                if ready.is_err() || !read_available(&stream, &mut input) {
+                    break;
+                }
+            }
         }
     }
     let _ = stream.shutdown().await;
     unregister(&state, &mut client);
+}
+
+/// Reads what the socket has into `input`. Returns false when the peer closed or the socket failed.
+fn read_available(stream: &TcpStream, input: &mut Vec<u8>) -> bool {
+    input.reserve(READ_CHUNK);
+    let room = input.capacity() - input.len();
+    match stream.try_read_buf(input) {
+        Ok(0) => false,
+        Ok(read) => {
+            if read < room {
+                // A short read drained the kernel buffer: mark the socket not ready now, saving the
+                // read that would only return EAGAIN before the next readiness event.
+                let _ = stream.try_io(tokio::io::Interest::READABLE, || {
+                    Err::<(), _>(std::io::Error::from(std::io::ErrorKind::WouldBlock))
+                });
+            }
+            true
+        }
+        Err(error) => error.kind() == std::io::ErrorKind::WouldBlock,
+    }
 }
 
 async fn flush_outbox(client: &Client, stream: &mut TcpStream) -> std::io::Result<()> {
