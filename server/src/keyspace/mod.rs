@@ -2,6 +2,7 @@
 //! through `Db`, which expires keys lazily on access; `Server::active_expire_cycle` removes the rest.
 
 pub mod dict;
+pub mod table;
 
 use rand::Rng;
 
