@@ -8,12 +8,13 @@ use rand::Rng;
 
 use crate::types::Value;
 pub use dict::Dict;
+pub use table::Table;
 
 /// One database: the values and, for keys with a TTL, their absolute expiry in Unix milliseconds.
 #[derive(Default)]
 pub struct Db {
-    entries: Dict<Value>,
-    expires: Dict<i64>,
+    entries: Table<Value>,
+    expires: Table<i64>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
 }
@@ -137,11 +138,11 @@ impl Db {
     }
 
     /// Iterates over every stored key and value, expired or not.
-    pub fn iter(&self) -> dict::Iter<'_, Value> {
+    pub fn iter(&self) -> table::Iter<'_, Value> {
         self.entries.iter()
     }
 
-    /// One SCAN step over the keys (see [`Dict::scan`]).
+    /// One SCAN step over the keys (see [`Table::scan`]).
     pub fn scan(&self, cursor: u64, visit: impl FnMut(&[u8], &Value)) -> u64 {
         self.entries.scan(cursor, visit)
     }
