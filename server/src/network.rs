@@ -240,6 +240,10 @@ async fn connection(
     state: Rc<RefCell<Server>>,
     shutdown: Rc<Notify>,
 ) {
+    if refused_by_protected_mode(&state.borrow(), addr) {
+        let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
+        return;
+    }
     let Some(mut client) = register(&state, &stream, addr, local_addr) else {
         let _ = stream
             .write_all(b"-ERR max number of clients reached\r\n")
@@ -340,6 +344,32 @@ async fn connection(
     }
     let _ = stream.shutdown().await;
     unregister(&state, &mut client);
+}
+
+/// The reply a non-loopback client gets in protected mode, Valkey's text.
+const PROTECTED_MODE_DENIED: &str = "-DENIED Running in protected mode because protected mode is enabled and no \
+password is set for the default user. In this mode connections are only accepted from the loopback interface. \
+If you want to connect from external computers, you may adopt one of the following solutions: 1) Just disable \
+protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting from \
+the same host the server is running, however MAKE SURE it's not publicly accessible from internet if you do so. \
+Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by \
+editing the configuration file, and setting the protected mode option to 'no', and then restarting the server. \
+3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. \
+4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in \
+order for the server to start accepting connections from the outside.\r\n";
+
+/// True when protected mode refuses a connection from `addr`: protected mode is on, no password is set,
+/// and the peer is not on the loopback interface.
+fn refused_by_protected_mode(server: &Server, addr: SocketAddr) -> bool {
+    let loopback = match addr.ip() {
+        std::net::IpAddr::V4(ip) => ip.is_loopback(),
+        std::net::IpAddr::V6(ip) => {
+            ip.is_loopback() || ip.to_ipv4_mapped().is_some_and(|v4| v4.is_loopback())
+        }
+    };
+    !loopback
+        && server.config.get_bool("protected-mode")
+        && server.config.get("requirepass").is_empty()
 }
 
 /// Reads what the socket has into `input`. Returns false when the peer closed or the socket failed.
