@@ -56,6 +56,63 @@ pub struct ClientShared {
     pub no_touch: bool,
     /// Number of watched keys.
     pub watched_keys: usize,
+    /// CLIENT CAPA REDIRECT.
+    pub capa_redirect: bool,
+    /// CLIENT IMPORT-SOURCE.
+    pub import_source: bool,
+    /// Commands queued in the open transaction; `None` until the connection first used MULTI (Valkey
+    /// then shows `multi=-1`, afterwards 0 outside a transaction).
+    pub multi_queued: Option<usize>,
+    /// Estimated bytes held by the queued commands (CLIENT LIST `multi-mem`).
+    pub multi_mem: usize,
+    /// Bytes read from the connection.
+    pub net_input_bytes: u64,
+    /// Bytes written to the connection.
+    pub net_output_bytes: u64,
+    /// Commands run for this connection.
+    pub commands_processed: u64,
+}
+
+impl ClientShared {
+    /// The state of a connection accepted at `now_ms`.
+    pub fn new(
+        id: ClientId,
+        addr: SocketAddr,
+        local_addr: SocketAddr,
+        fd: i64,
+        now_ms: i64,
+    ) -> Self {
+        Self {
+            id,
+            addr,
+            local_addr,
+            fd,
+            name: Vec::new(),
+            lib_name: Vec::new(),
+            lib_ver: Vec::new(),
+            db: 0,
+            resp: 2,
+            created_ms: now_ms,
+            last_interaction_ms: now_ms,
+            last_command: "NULL",
+            kill: false,
+            dirty_cas: false,
+            outbox: Vec::new(),
+            wakeup: Rc::new(Notify::new()),
+            monitor: false,
+            in_multi: false,
+            no_evict: false,
+            no_touch: false,
+            watched_keys: 0,
+            capa_redirect: false,
+            import_source: false,
+            multi_queued: None,
+            multi_mem: 0,
+            net_input_bytes: 0,
+            net_output_bytes: 0,
+            commands_processed: 0,
+        }
+    }
 }
 
 /// How replies are currently suppressed (CLIENT REPLY).
@@ -122,4 +179,42 @@ impl Client {
     pub fn db(&self) -> usize {
         self.shared.borrow().db
     }
+
+    /// Switches the protocol version (HELLO, RESET) for the replies that follow.
+    pub fn set_resp(&mut self, resp: u8) {
+        self.shared.borrow_mut().resp = resp;
+        self.reply.set_resp3(resp == 3);
+    }
+
+    /// Copies the transaction counters into the shared state, where CLIENT LIST of another connection
+    /// reads them. Called after every command; O(1), as at most one command is queued per call.
+    pub fn mirror_multi_state(&self) {
+        let mut shared = self.shared.borrow_mut();
+        match &self.multi {
+            Some(multi) => {
+                let queued = multi.queued.len();
+                let before = shared.multi_queued.unwrap_or(0);
+                if queued == before + 1 {
+                    if let Some(last) = multi.queued.last() {
+                        shared.multi_mem += queued_command_bytes(last);
+                    }
+                } else if queued != before {
+                    shared.multi_mem = multi.queued.iter().map(queued_command_bytes).sum();
+                }
+                shared.multi_queued = Some(queued);
+            }
+            None => {
+                if shared.multi_queued.is_some_and(|queued| queued > 0) {
+                    shared.multi_queued = Some(0);
+                    shared.multi_mem = 0;
+                }
+            }
+        }
+    }
+}
+
+/// Memory a queued command holds, counted like Valkey's `multi-mem`: argument bytes plus one pointer
+/// per argument.
+pub fn queued_command_bytes(argv: &Argv) -> usize {
+    argv.byte_len() + argv.len() * std::mem::size_of::<usize>()
 }

@@ -80,6 +80,11 @@ fn unknown_command(argv: &Argv) -> CommandError {
 pub fn execute(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
     let reply_start = client.reply.len();
     let flow = dispatch(server, client, argv);
+    client.mirror_multi_state();
+    if flow == Flow::Retry {
+        // Nothing ran: a CLIENT REPLY SKIP still applies to the command when it runs.
+        return flow;
+    }
     apply_reply_mode(client, reply_start);
     flow
 }
@@ -105,8 +110,26 @@ fn reject(
     client.reply.error(error.message());
 }
 
+/// The name CLIENT LIST shows as `cmd` for a command that failed to resolve: Valkey records the
+/// command it looked up even when the arity is wrong, and NULL for an unknown (sub)command.
+fn looked_up_name(argv: &Argv) -> &'static str {
+    match commands::lookup(&argv[0]) {
+        None => "NULL",
+        Some(spec) if spec.subcommands.is_empty() || argv.len() < 2 => spec.full_name,
+        Some(spec) => spec
+            .subcommand(&argv[1])
+            .map_or("NULL", |sub| sub.full_name),
+    }
+}
+
 fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
-    let spec = match resolve(argv) {
+    let resolved = resolve(argv);
+    // Set here rather than in `call`, so commands run by EXEC leave `exec` as the last command.
+    client.shared.borrow_mut().last_command = match resolved {
+        Ok(spec) => spec.full_name,
+        Err(_) => looked_up_name(argv),
+    };
+    let spec = match resolved {
         Ok(spec) => spec,
         Err(error) => {
             let known = commands::lookup(&argv[0]);
@@ -127,7 +150,10 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
         reject(
             server,
             client,
-            &CommandError::fixed("ERR Command not allowed inside a transaction"),
+            &CommandError::owned(format!(
+                "ERR Command '{}' not allowed inside a transaction",
+                spec.full_name
+            )),
             Some(spec),
         );
         return Flow::Continue;
@@ -135,7 +161,7 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
     if let Some(pause) = server.pause {
         if pause.until_ms <= unix_ms() {
             server.pause = None;
-        } else if pause_applies(pause.kind, spec, argv, client.multi.is_some()) {
+        } else if pause_applies(pause.kind, spec, client) {
             return Flow::Retry;
         }
     }
@@ -154,17 +180,22 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
     }
 }
 
-/// True when an active pause of `kind` holds back this command.
-fn pause_applies(kind: PauseKind, spec: &CommandSpec, argv: &Argv, in_multi: bool) -> bool {
+/// True when an active pause of `kind` holds back this command. Under a WRITE pause Valkey 9.1 holds
+/// back writes even when they would only be queued inside MULTI, and EXEC only when its queue holds a
+/// write (queued before the pause began).
+fn pause_applies(kind: PauseKind, spec: &CommandSpec, client: &Client) -> bool {
+    let may_write = |spec: &CommandSpec| spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE);
     match kind {
         PauseKind::All => true,
         PauseKind::Write => {
-            // Queuing inside MULTI is allowed; EXEC of a transaction that writes is held back.
-            let is_exec = spec.full_name == "exec";
-            if in_multi && !is_exec {
-                return false;
-            }
-            spec.has(flags::WRITE) || spec.has(flags::MAY_REPLICATE) || (is_exec && argv.len() == 1)
+            may_write(spec)
+                || (spec.full_name == "exec"
+                    && client.multi.as_ref().is_some_and(|multi| {
+                        multi
+                            .queued
+                            .iter()
+                            .any(|queued| resolve(queued).is_ok_and(may_write))
+                    }))
         }
     }
 }
@@ -178,7 +209,7 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     {
         let mut shared = client.shared.borrow_mut();
         shared.last_interaction_ms = started_us / 1000;
-        shared.last_command = spec.full_name;
+        shared.commands_processed += 1;
     }
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
         feed_monitors(server, client, argv, db_index, started_us);

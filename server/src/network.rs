@@ -197,29 +197,13 @@ fn register(
     server.next_client_id += 1;
     let now = unix_ms();
     use std::os::fd::AsRawFd;
-    let shared = Rc::new(RefCell::new(ClientShared {
+    let shared = Rc::new(RefCell::new(ClientShared::new(
         id,
         addr,
         local_addr,
-        fd: i64::from(stream.as_raw_fd()),
-        name: Vec::new(),
-        lib_name: Vec::new(),
-        lib_ver: Vec::new(),
-        db: 0,
-        resp: 2,
-        created_ms: now,
-        last_interaction_ms: now,
-        last_command: "NULL",
-        kill: false,
-        dirty_cas: false,
-        outbox: Vec::new(),
-        wakeup: Rc::new(Notify::new()),
-        monitor: false,
-        in_multi: false,
-        no_evict: false,
-        no_touch: false,
-        watched_keys: 0,
-    }));
+        i64::from(stream.as_raw_fd()),
+        now,
+    )));
     server.clients.insert(id, shared.clone());
     let authenticated = server.config.get("requirepass").is_empty();
     Some(Client::new(shared, authenticated))
@@ -256,6 +240,10 @@ async fn connection(
     let mut argv = Argv::new();
     let mut retry_pending = false;
     loop {
+        if client.shared.borrow().kill {
+            // Killed (CLIENT KILL) while waiting for a pause to end or with input still buffered.
+            break;
+        }
         let mut close = false;
         let mut stopped_to_flush = false;
         let mut consumed = 0;
@@ -309,6 +297,9 @@ async fn connection(
             }
             server.stats.total_net_input_bytes += consumed as u64;
             server.stats.total_net_output_bytes += client.reply.len() as u64;
+            let mut shared = client.shared.borrow_mut();
+            shared.net_input_bytes += consumed as u64;
+            shared.net_output_bytes += client.reply.len() as u64;
         }
         input.drain(..consumed);
         if !client.reply.is_empty() {
