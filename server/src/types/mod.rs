@@ -1,5 +1,6 @@
 //! Value types stored in the keyspace, one module per type family.
 
+pub mod bitfield;
 pub mod string;
 
 pub use string::Str;
