@@ -187,6 +187,7 @@ pub static PARAMS: &[Param] = &[
     param("active-expire-effort", Kind::Int { min: 1, max: 10 }, "1"),
     aliased("replica-read-only", "slave-read-only", Kind::Bool, "yes"),
     param("notify-keyspace-events", Kind::Str, ""),
+    param("hll-sparse-max-bytes", MEMORY, "3000"),
 ];
 
 /// A configuration error, worded like Valkey's.

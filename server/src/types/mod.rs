@@ -1,5 +1,7 @@
 //! Value types stored in the keyspace, one module per type family.
 
+pub mod bitfield;
+pub mod hll;
 pub mod string;
 
 pub use string::Str;
