@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The kind of value a parameter holds, with its parsing rules.
 #[derive(Debug, Clone, Copy)]
@@ -188,6 +189,8 @@ pub static PARAMS: &[Param] = &[
     aliased("replica-read-only", "slave-read-only", Kind::Bool, "yes"),
     param("notify-keyspace-events", Kind::Str, ""),
     param("hll-sparse-max-bytes", MEMORY, "3000"),
+    param("lfu-log-factor", NON_NEGATIVE, "10"),
+    param("lfu-decay-time", NON_NEGATIVE, "1"),
 ];
 
 /// A configuration error, worded like Valkey's.
@@ -295,6 +298,15 @@ fn normalise(param: &Param, value: &str) -> Result<String, String> {
 #[derive(Clone)]
 pub struct Config {
     values: BTreeMap<&'static str, String>,
+    /// Changes whenever a value changes (unique across all `Config`s), so that state derived from the
+    /// configuration can be refreshed cheaply.
+    generation: u64,
+}
+
+/// A generation number never handed out before.
+fn next_generation() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 impl Default for Config {
@@ -307,7 +319,10 @@ impl Default for Config {
         if let Ok(cwd) = std::env::current_dir() {
             values.insert("dir", cwd.display().to_string());
         }
-        Self { values }
+        Self {
+            values,
+            generation: next_generation(),
+        }
     }
 }
 
@@ -405,6 +420,7 @@ impl Config {
         }
         let stored = normalise(param, value).map_err(ConfigError::BadValue)?;
         self.values.insert(param.name, stored);
+        self.generation = next_generation();
         Ok(())
     }
 
@@ -413,7 +429,13 @@ impl Config {
         let param = find_param(name).ok_or(ConfigError::BadDirective)?;
         let stored = normalise(param, value).map_err(ConfigError::BadValue)?;
         self.values.insert(param.name, stored);
+        self.generation = next_generation();
         Ok(())
+    }
+
+    /// A number that changes whenever any value changes.
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     /// Every parameter with its current value, in table order.

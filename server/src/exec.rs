@@ -7,6 +7,7 @@ use ferry_resp::Argv;
 use crate::client::{Client, ReplyMode};
 use crate::commands::{self, flags, CommandSpec, Ctx};
 use crate::error::{wrong_arity, CommandError};
+use crate::keyspace;
 use crate::server::{unix_ms, unix_us, PauseKind, Server};
 
 /// What the connection should do after a command.
@@ -206,11 +207,13 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     let Some(handler) = spec.handler else { return };
     let started_us = unix_us();
     let db_index = client.db();
-    {
+    let allow_touch = {
         let mut shared = client.shared.borrow_mut();
         shared.last_interaction_ms = started_us / 1000;
         shared.commands_processed += 1;
-    }
+        !shared.no_touch || spec.full_name == "touch"
+    };
+    keyspace::access::begin_command(&server.config, started_us / 1000, allow_touch);
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
         feed_monitors(server, client, argv, db_index, started_us);
     }

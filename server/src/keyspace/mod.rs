@@ -1,19 +1,33 @@
 //! The keyspace: numbered databases of binary-safe keys with millisecond expiry. Reads and writes go
 //! through `Db`, which expires keys lazily on access; `Server::active_expire_cycle` removes the rest.
 
-pub mod dict;
+pub mod access;
 pub mod table;
 
 use rand::Rng;
 
 use crate::types::Value;
-pub use dict::Dict;
 pub use table::Table;
+
+/// A stored value with its access word (see [`access`]): Valkey's per-object `lru` field.
+struct Entry {
+    value: Value,
+    access: u32,
+}
+
+impl Entry {
+    fn fresh(value: Value) -> Self {
+        Self {
+            value,
+            access: access::fresh(),
+        }
+    }
+}
 
 /// One database: the values and, for keys with a TTL, their absolute expiry in Unix milliseconds.
 #[derive(Default)]
 pub struct Db {
-    entries: Table<Value>,
+    entries: Table<Entry>,
     expires: Table<i64>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
@@ -65,31 +79,36 @@ impl Db {
         }
     }
 
-    /// The live value under `key` at `now_ms`, expiring it first if needed.
+    /// The live value under `key` at `now_ms`, expiring it first if needed. This is an access: it
+    /// updates the key's idle time or LFU counter (OBJECT IDLETIME / FREQ).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
-        self.expire_if_needed(key, now_ms);
-        self.entries.get(key)
+        self.get_mut(key, now_ms).map(|value| &*value)
     }
 
-    /// The live value under `key`, mutably.
+    /// The live value under `key`, mutably; an access like [`Db::get`].
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
         self.expire_if_needed(key, now_ms);
-        self.entries.get_mut(key)
+        let entry = self.entries.get_mut(key)?;
+        entry.access = access::touched(entry.access);
+        Some(&mut entry.value)
     }
 
-    /// The value under `key` without expiring it (for inspection that must not modify the keyspace).
+    /// The value under `key` without expiring or touching it (for inspection that must not modify the
+    /// keyspace).
     pub fn peek(&self, key: &[u8]) -> Option<&Value> {
-        self.entries.get(key)
+        self.entries.get(key).map(|entry| &entry.value)
     }
 
-    /// True when `key` exists and is live at `now_ms`.
+    /// True when `key` exists and is live at `now_ms` (expires it if due; not an access).
     pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
-        self.get(key, now_ms).is_some()
+        self.expire_if_needed(key, now_ms);
+        self.entries.contains_key(key)
     }
 
-    /// Stores `value` under `key` and removes any TTL (SET semantics).
+    /// Stores `value` under `key` and removes any TTL (SET semantics). Overwriting an existing key
+    /// keeps its access history and counts as one access, as Valkey's `setKey` does.
     pub fn set(&mut self, key: &[u8], value: Value) {
-        self.entries.insert(key, value);
+        self.set_keep_ttl(key, value);
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
@@ -97,7 +116,15 @@ impl Db {
 
     /// Stores `value` under `key`, keeping the existing TTL if the key exists.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        self.entries.insert(key, value);
+        match self.entries.get_mut(key) {
+            Some(entry) => {
+                entry.value = value;
+                entry.access = access::touched(entry.access);
+            }
+            None => {
+                self.entries.insert(key, Entry::fresh(value));
+            }
+        }
     }
 
     /// Stores `value` with an absolute expiry (`None` for no TTL).
@@ -110,11 +137,11 @@ impl Db {
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
-        let value = self.entries.remove(key)?;
+        let entry = self.entries.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
-        Some(value)
+        Some(entry.value)
     }
 
     /// Sets the TTL of an existing key. Returns false when the key does not exist.
@@ -131,6 +158,18 @@ impl Db {
         self.expires.remove(key).is_some()
     }
 
+    /// Seconds since `key` was last accessed (OBJECT IDLETIME), without touching it.
+    pub fn idle_seconds(&self, key: &[u8]) -> Option<u64> {
+        let entry = self.entries.get(key)?;
+        Some(access::idle_seconds(entry.access))
+    }
+
+    /// The logarithmic access counter of `key` under an LFU policy (OBJECT FREQ), without touching it.
+    pub fn access_frequency(&self, key: &[u8]) -> Option<u8> {
+        let entry = self.entries.get(key)?;
+        Some(access::frequency(entry.access))
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.entries.clear();
@@ -138,26 +177,20 @@ impl Db {
     }
 
     /// Iterates over every stored key and value, expired or not.
-    pub fn iter(&self) -> table::Iter<'_, Value> {
-        self.entries.iter()
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Value)> + '_ {
+        self.entries.iter().map(|(key, entry)| (key, &entry.value))
     }
 
     /// One SCAN step over the keys (see [`Table::scan`]).
-    pub fn scan(&self, cursor: u64, visit: impl FnMut(&[u8], &Value)) -> u64 {
-        self.entries.scan(cursor, visit)
+    pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
+        self.entries.scan(cursor, |key, entry| visit(key, &entry.value))
     }
 
-    /// A random live key at `now_ms`, removing expired keys met on the way (RANDOMKEY).
+    /// A random live key at `now_ms`, removing expired keys met on the way (RANDOMKEY on a primary:
+    /// it keeps drawing until it finds a live key or the database is empty).
     pub fn random_key(&mut self, now_ms: i64, rng: &mut impl Rng) -> Option<Vec<u8>> {
-        // Like Valkey, give up on skipping expired keys after a bounded number of tries when every key
-        // has a TTL, and return an expired one rather than loop forever.
-        let mut tries = 0;
         loop {
             let key = self.entries.random_entry(rng)?.0.to_vec();
-            if self.expires.len() == self.entries.len() && tries >= 100 {
-                return Some(key);
-            }
-            tries += 1;
             if !self.expire_if_needed(&key, now_ms) {
                 return Some(key);
             }
@@ -187,5 +220,93 @@ impl Db {
     pub fn swap(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.entries, &mut other.entries);
         std::mem::swap(&mut self.expires, &mut other.expires);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::rngs::SmallRng;
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::types::Str;
+
+    const NOW: i64 = 1_800_000_000_000;
+
+    fn value(text: &str) -> Value {
+        Value::Str(Str::from_bytes(text.as_bytes()))
+    }
+
+    fn lfu_config() -> Config {
+        let mut config = Config::default();
+        let set = config.set_initial("maxmemory-policy", "allkeys-lfu");
+        assert!(set.is_ok());
+        config
+    }
+
+    #[test]
+    fn lfu_counters_follow_valkey_for_new_overwritten_and_renamed_keys() {
+        let config = lfu_config();
+        access::begin_command(&config, NOW, true);
+        let mut db = Db::new();
+        db.set(b"k", value("v"));
+        assert_eq!(db.access_frequency(b"k"), Some(access::LFU_INIT_VAL));
+        // Inspection is not an access.
+        assert!(db.contains(b"k", NOW));
+        assert!(db.peek(b"k").is_some());
+        assert_eq!(db.access_frequency(b"k"), Some(5));
+        // The first access of a new key always counts.
+        assert!(db.get(b"k", NOW).is_some());
+        assert_eq!(db.access_frequency(b"k"), Some(6));
+        // Overwriting keeps the history (plus one access); a new object starts afresh.
+        db.set(b"fresh", value("1"));
+        db.set(b"fresh", value("2"));
+        assert_eq!(db.access_frequency(b"fresh"), Some(6));
+        let moved = db.remove(b"fresh");
+        assert!(moved.is_some());
+        db.set_with_expire(b"renamed", value("2"), Some(NOW + 1000));
+        assert_eq!(db.access_frequency(b"renamed"), Some(5));
+        assert_eq!(db.access_frequency(b"missing"), None);
+    }
+
+    #[test]
+    fn no_touch_leaves_access_history_alone() {
+        let config = lfu_config();
+        access::begin_command(&config, NOW, true);
+        let mut db = Db::new();
+        db.set(b"k", value("v"));
+        access::begin_command(&config, NOW, false);
+        assert!(db.get(b"k", NOW).is_some());
+        assert!(db.get_mut(b"k", NOW).is_some());
+        assert_eq!(db.access_frequency(b"k"), Some(5));
+    }
+
+    #[test]
+    fn idle_time_counts_seconds_since_the_last_access() {
+        let config = Config::default();
+        access::begin_command(&config, NOW, true);
+        let mut db = Db::new();
+        db.set(b"k", value("v"));
+        access::begin_command(&config, NOW + 7_400, true);
+        assert_eq!(db.idle_seconds(b"k"), Some(7));
+        assert!(db.contains(b"k", NOW + 7_400));
+        assert_eq!(db.idle_seconds(b"k"), Some(7));
+        assert!(db.get(b"k", NOW + 7_400).is_some());
+        assert_eq!(db.idle_seconds(b"k"), Some(0));
+    }
+
+    #[test]
+    fn randomkey_deletes_expired_keys_until_none_is_left() {
+        let mut db = Db::new();
+        let mut rng = SmallRng::seed_from_u64(7);
+        for i in 0..300 {
+            db.set_with_expire(format!("k{i}").as_bytes(), value("v"), Some(NOW));
+        }
+        assert_eq!(db.random_key(NOW, &mut rng), None);
+        assert!(db.is_empty());
+        db.set(b"live", value("v"));
+        db.set_with_expire(b"gone", value("v"), Some(NOW));
+        assert_eq!(db.random_key(NOW, &mut rng), Some(b"live".to_vec()));
     }
 }
