@@ -9,25 +9,11 @@ use rand::Rng;
 use crate::types::Value;
 pub use table::Table;
 
-/// A stored value with its access word (see [`access`]): Valkey's per-object `lru` field.
-struct Entry {
-    value: Value,
-    access: u32,
-}
-
-impl Entry {
-    fn fresh(value: Value) -> Self {
-        Self {
-            value,
-            access: access::fresh(),
-        }
-    }
-}
-
 /// One database: the values and, for keys with a TTL, their absolute expiry in Unix milliseconds.
 #[derive(Default)]
 pub struct Db {
-    entries: Table<Entry>,
+    /// Values, each with its access word as metadata (see [`access`]: Valkey's per-object `lru` field).
+    entries: Table<Value, u32>,
     expires: Table<i64>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
@@ -88,15 +74,15 @@ impl Db {
     /// The live value under `key`, mutably; an access like [`Db::get`].
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Value> {
         self.expire_if_needed(key, now_ms);
-        let entry = self.entries.get_mut(key)?;
-        entry.access = access::touched(entry.access);
-        Some(&mut entry.value)
+        let (value, access_word) = self.entries.get_mut_with_meta(key)?;
+        *access_word = access::touched(*access_word);
+        Some(value)
     }
 
     /// The value under `key` without expiring or touching it (for inspection that must not modify the
     /// keyspace).
     pub fn peek(&self, key: &[u8]) -> Option<&Value> {
-        self.entries.get(key).map(|entry| &entry.value)
+        self.entries.get(key)
     }
 
     /// True when `key` exists and is live at `now_ms` (expires it if due; not an access).
@@ -116,13 +102,13 @@ impl Db {
 
     /// Stores `value` under `key`, keeping the existing TTL if the key exists.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
-        match self.entries.get_mut(key) {
-            Some(entry) => {
-                entry.value = value;
-                entry.access = access::touched(entry.access);
+        match self.entries.get_mut_with_meta(key) {
+            Some((stored, access_word)) => {
+                *stored = value;
+                *access_word = access::touched(*access_word);
             }
             None => {
-                self.entries.insert(key, Entry::fresh(value));
+                self.entries.insert_with_meta(key, value, access::fresh());
             }
         }
     }
@@ -137,11 +123,11 @@ impl Db {
 
     /// Removes `key`, returning its value.
     pub fn remove(&mut self, key: &[u8]) -> Option<Value> {
-        let entry = self.entries.remove(key)?;
+        let value = self.entries.remove(key)?;
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
-        Some(entry.value)
+        Some(value)
     }
 
     /// Sets the TTL of an existing key. Returns false when the key does not exist.
@@ -160,14 +146,14 @@ impl Db {
 
     /// Seconds since `key` was last accessed (OBJECT IDLETIME), without touching it.
     pub fn idle_seconds(&self, key: &[u8]) -> Option<u64> {
-        let entry = self.entries.get(key)?;
-        Some(access::idle_seconds(entry.access))
+        let (_, access_word) = self.entries.get_with_meta(key)?;
+        Some(access::idle_seconds(access_word))
     }
 
     /// The logarithmic access counter of `key` under an LFU policy (OBJECT FREQ), without touching it.
     pub fn access_frequency(&self, key: &[u8]) -> Option<u8> {
-        let entry = self.entries.get(key)?;
-        Some(access::frequency(entry.access))
+        let (_, access_word) = self.entries.get_with_meta(key)?;
+        Some(access::frequency(access_word))
     }
 
     /// Removes every key.
@@ -178,12 +164,12 @@ impl Db {
 
     /// Iterates over every stored key and value, expired or not.
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Value)> + '_ {
-        self.entries.iter().map(|(key, entry)| (key, &entry.value))
+        self.entries.iter()
     }
 
     /// One SCAN step over the keys (see [`Table::scan`]).
     pub fn scan(&self, cursor: u64, mut visit: impl FnMut(&[u8], &Value)) -> u64 {
-        self.entries.scan(cursor, |key, entry| visit(key, &entry.value))
+        self.entries.scan(cursor, |key, value| visit(key, value))
     }
 
     /// A random live key at `now_ms`, removing expired keys met on the way (RANDOMKEY on a primary:

@@ -127,27 +127,31 @@ impl<V> Drop for Entry<V> {
     }
 }
 
-/// A hash table from byte-string keys to `V`.
-pub struct Table<V> {
+/// A hash table from byte-string keys to `V`, with a small `M` of metadata per entry kept in a
+/// slot-parallel array (the keyspace keeps its access clock there, so it does not enlarge the entry
+/// allocation; `()` costs nothing).
+pub struct Table<V, M = ()> {
     /// One control byte per slot: `EMPTY` or `0x80 | h7`.
     ctrl: Vec<u8>,
     slots: Vec<Option<Entry<V>>>,
+    meta: Vec<M>,
     len: usize,
     hasher: foldhash::fast::RandomState,
 }
 
-impl<V> Default for Table<V> {
+impl<V, M: Copy + Default> Default for Table<V, M> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl<V> Table<V> {
+impl<V, M: Copy + Default> Table<V, M> {
     /// An empty table.
     pub fn new() -> Self {
         Self {
             ctrl: Vec::new(),
             slots: Vec::new(),
+            meta: Vec::new(),
             len: 0,
             hasher: foldhash::fast::RandomState::default(),
         }
@@ -220,6 +224,23 @@ impl<V> Table<V> {
         self.slots[index].as_mut().map(Entry::value_mut)
     }
 
+    /// The value stored under `key` and its metadata.
+    pub fn get_with_meta(&self, key: &[u8]) -> Option<(&V, M)> {
+        let index = self.find_slot(key)?;
+        self.slots[index]
+            .as_ref()
+            .map(|entry| (entry.value(), self.meta[index]))
+    }
+
+    /// The value stored under `key` and its metadata, both mutably.
+    pub fn get_mut_with_meta(&mut self, key: &[u8]) -> Option<(&mut V, &mut M)> {
+        let index = self.find_slot(key)?;
+        let meta = &mut self.meta[index];
+        self.slots[index]
+            .as_mut()
+            .map(|entry| (entry.value_mut(), meta))
+    }
+
     /// The stored key equal to `key` and its value.
     pub fn get_key_value(&self, key: &[u8]) -> Option<(&[u8], &V)> {
         let index = self.find_slot(key)?;
@@ -231,19 +252,25 @@ impl<V> Table<V> {
         self.find_slot(key).is_some()
     }
 
-    /// Stores `value` under `key`, returning the previous value.
+    /// Stores `value` under `key`, returning the previous value (an existing entry keeps its metadata).
     pub fn insert(&mut self, key: &[u8], value: V) -> Option<V> {
+        self.insert_with_meta(key, value, M::default())
+    }
+
+    /// Stores `value` under `key`; a new entry gets `meta`, an existing one keeps its metadata. Returns
+    /// the previous value.
+    pub fn insert_with_meta(&mut self, key: &[u8], value: V, meta: M) -> Option<V> {
         if let Some(slot) = self.get_mut(key) {
             return Some(std::mem::replace(slot, value));
         }
         self.grow_if_needed();
-        self.place(self.hash(key), Entry::new(key, value));
+        self.place(self.hash(key), Entry::new(key, value), meta);
         self.len += 1;
         None
     }
 
     /// Puts an entry known to be absent into the first free slot of its probe sequence.
-    fn place(&mut self, hash: u64, entry: Entry<V>) {
+    fn place(&mut self, hash: u64, entry: Entry<V>, meta: M) {
         let mask = self.mask();
         let mut index = (hash as usize) & mask;
         while self.ctrl[index] != EMPTY {
@@ -251,6 +278,7 @@ impl<V> Table<V> {
         }
         self.ctrl[index] = Self::tag(hash);
         self.slots[index] = Some(entry);
+        self.meta[index] = meta;
     }
 
     /// Returns the value under `key`, inserting `make()` first if absent.
@@ -299,6 +327,7 @@ impl<V> Table<V> {
             // cyclically between its home and its current slot.
             if (next.wrapping_sub(home) & mask) >= (next.wrapping_sub(hole) & mask) {
                 self.slots[hole] = self.slots[next].take();
+                self.meta[hole] = self.meta[next];
                 self.ctrl[hole] = self.ctrl[next];
                 self.ctrl[next] = EMPTY;
                 hole = next;
@@ -312,6 +341,7 @@ impl<V> Table<V> {
     pub fn clear(&mut self) {
         self.slots = Vec::new();
         self.ctrl = Vec::new();
+        self.meta = Vec::new();
         self.len = 0;
     }
 
@@ -334,12 +364,15 @@ impl<V> Table<V> {
     }
 
     fn resize(&mut self, new_size: usize) {
-        let old = std::mem::take(&mut self.slots);
+        let old_slots = std::mem::take(&mut self.slots);
+        let old_meta = std::mem::replace(&mut self.meta, vec![M::default(); new_size]);
         self.ctrl = vec![EMPTY; new_size];
         self.slots.resize_with(new_size, || None);
-        for entry in old.into_iter().flatten() {
-            let hash = self.hash(entry.key());
-            self.place(hash, entry);
+        for (entry, meta) in old_slots.into_iter().zip(old_meta) {
+            if let Some(entry) = entry {
+                let hash = self.hash(entry.key());
+                self.place(hash, entry, meta);
+            }
         }
     }
 
@@ -458,7 +491,7 @@ mod tests {
     proptest! {
         #[test]
         fn behaves_like_a_map(ops in proptest::collection::vec(op(), 0..800)) {
-            let mut table = Table::new();
+            let mut table: Table<_> = Table::new();
             let mut model = BTreeMap::new();
             for op in ops {
                 match op {
@@ -477,7 +510,7 @@ mod tests {
 
         #[test]
         fn scan_never_misses_stable_keys(stable in 1usize..200, churn in proptest::collection::vec(op(), 0..400), seed in any::<u64>()) {
-            let mut table = Table::new();
+            let mut table: Table<_> = Table::new();
             for i in 0..stable {
                 table.insert(format!("stable:{i}").as_bytes(), 0u32);
             }
@@ -504,10 +537,34 @@ mod tests {
         }
     }
 
+    proptest! {
+        #[test]
+        fn metadata_follows_its_entry(ops in proptest::collection::vec(op(), 0..800)) {
+            // Metadata is set when a key is first inserted and must survive resizes and back-shifts.
+            let mut table: Table<u32, u32> = Table::new();
+            let mut model: BTreeMap<Vec<u8>, (u32, u32)> = BTreeMap::new();
+            for op in ops {
+                match op {
+                    Op::Insert(k, v) => {
+                        table.insert_with_meta(&key_of(k), v, v ^ 0xffff);
+                        model.entry(key_of(k)).and_modify(|e| e.0 = v).or_insert((v, v ^ 0xffff));
+                    }
+                    Op::Remove(k) => {
+                        table.remove(&key_of(k));
+                        model.remove(&key_of(k));
+                    }
+                }
+            }
+            for (key, (value, meta)) in &model {
+                prop_assert_eq!(table.get_with_meta(key), Some((value, *meta)));
+            }
+        }
+    }
+
     #[test]
     fn values_with_destructors_are_dropped_once() {
         let marker = std::rc::Rc::new(());
-        let mut table = Table::new();
+        let mut table: Table<_> = Table::new();
         for i in 0..100 {
             table.insert(format!("{i}").as_bytes(), marker.clone());
         }
