@@ -1,0 +1,458 @@
+//! Runs cases and random streams against a reference server and a target in lockstep: every request
+//! goes to the reference, then to the target, and the two replies are compared under the
+//! normalisation rules. Divergences are collected in a [`Report`].
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use ferry_resp::Frame;
+
+use crate::cases::{Action, Case, CaseFile, Step};
+use crate::client::{Client, Response};
+use crate::error::Error;
+use crate::normalise::equivalent;
+use crate::random::Command;
+use crate::report::{
+    command_key, escape, format_command, format_response, Divergence, Origin, Report,
+};
+
+/// A run stops after this many requests went unanswered: each costs the full reply timeout, so a
+/// server that hangs would otherwise stall the run for hours.
+pub const MAX_TIMEOUTS: usize = 3;
+
+/// What the runner knows about one connection: MULTI state (as the reference acknowledged it) and
+/// commands sent with `@send` whose replies are not read yet.
+#[derive(Debug, Default)]
+struct Session {
+    queued: Option<Vec<Command>>,
+    unread: VecDeque<Command>,
+}
+
+/// One server's connections, opened on first use and reopened after the server closed one.
+#[derive(Debug)]
+struct Side {
+    addr: SocketAddr,
+    clients: Vec<Option<Client>>,
+}
+
+impl Side {
+    fn new(addr: SocketAddr) -> Side {
+        Side {
+            addr,
+            clients: Vec::new(),
+        }
+    }
+
+    fn client(&mut self, index: usize) -> Result<&mut Client, Error> {
+        if self.clients.len() <= index {
+            self.clients.resize_with(index + 1, || None);
+        }
+        let slot = &mut self.clients[index];
+        if slot.as_ref().is_none_or(Client::is_dead) {
+            *slot = Some(Client::connect(self.addr)?);
+        }
+        slot.as_mut().ok_or_else(|| Error::Setup {
+            side: "runner",
+            message: "connection slot vanished".to_string(),
+        })
+    }
+
+    fn close_all(&mut self) {
+        self.clients.clear();
+    }
+}
+
+/// Drives a reference and a target in lockstep and collects divergences.
+#[derive(Debug)]
+pub struct Runner {
+    reference: Side,
+    target: Side,
+    sessions: Vec<Session>,
+    report: Report,
+    resync_on_divergence: bool,
+    timeouts: usize,
+}
+
+impl Runner {
+    /// A runner comparing `target` against `reference`.
+    pub fn new(reference: SocketAddr, target: SocketAddr) -> Runner {
+        Runner {
+            reference: Side::new(reference),
+            target: Side::new(target),
+            sessions: Vec::new(),
+            report: Report::new(format!("reference {reference}"), format!("target {target}")),
+            resync_on_divergence: true,
+            timeouts: 0,
+        }
+    }
+
+    /// Names the two sides in the report.
+    pub fn with_labels(
+        mut self,
+        reference: impl Into<String>,
+        target: impl Into<String>,
+    ) -> Runner {
+        self.report.reference_label = reference.into();
+        self.report.target_label = target.into();
+        self
+    }
+
+    /// Whether a random stream is resynchronised (fresh connections, FLUSHALL on both) after a
+    /// divergence, so one difference does not cascade into many. On by default.
+    pub fn resync_on_divergence(mut self, enabled: bool) -> Runner {
+        self.resync_on_divergence = enabled;
+        self
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// Ends the run and returns the report.
+    pub fn into_report(self) -> Report {
+        self.report
+    }
+
+    /// Runs every case of a file.
+    pub fn run_case_file(&mut self, file: &CaseFile) -> Result<(), Error> {
+        let label = file
+            .path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.name.clone());
+        for case in &file.cases {
+            self.run_case(&label, case)?;
+        }
+        Ok(())
+    }
+
+    /// Runs one case on fresh connections after FLUSHALL; its connections are closed at the end.
+    pub fn run_case(&mut self, file: &str, case: &Case) -> Result<(), Error> {
+        self.reset()?;
+        self.report.cases += 1;
+        for step in &case.steps {
+            let origin = Origin::Case {
+                file: file.to_string(),
+                case: case.name.clone(),
+                line: step.line,
+            };
+            self.run_step(origin, step)?;
+        }
+        self.close_all();
+        Ok(())
+    }
+
+    /// Runs a random stream on connection 1 after FLUSHALL.
+    pub fn run_stream<I>(&mut self, seed: u64, commands: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = Command>,
+    {
+        self.reset()?;
+        self.report.streams += 1;
+        for (index, argv) in commands.into_iter().enumerate() {
+            let origin = Origin::Random { seed, index };
+            let diverged = self.exchange(origin, 1, &argv)?;
+            if diverged && self.resync_on_divergence {
+                self.reset()?;
+            }
+        }
+        self.close_all();
+        Ok(())
+    }
+
+    fn run_step(&mut self, origin: Origin, step: &Step) -> Result<(), Error> {
+        match &step.action {
+            Action::Command(argv) => {
+                self.exchange(origin, step.client, argv)?;
+            }
+            Action::Raw(bytes) => self.raw(origin, step.client, bytes)?,
+            Action::Send(argv) => {
+                self.reference.client(step.client)?.send_raw(&encode(argv));
+                self.target.client(step.client)?.send_raw(&encode(argv));
+                self.session(step.client).unread.push_back(argv.clone());
+            }
+            Action::Read => self.read_sent(origin, step.client)?,
+            Action::Sleep(ms) => std::thread::sleep(Duration::from_millis(*ms)),
+        }
+        Ok(())
+    }
+
+    fn session(&mut self, client: usize) -> &mut Session {
+        if self.sessions.len() <= client {
+            self.sessions.resize_with(client + 1, Session::default);
+        }
+        &mut self.sessions[client]
+    }
+
+    /// Sends a command to both sides, compares, records. Returns whether it diverged.
+    fn exchange(&mut self, origin: Origin, client: usize, argv: &Command) -> Result<bool, Error> {
+        let reference = self.reference.client(client)?.call(argv);
+        let target = self.target.client(client)?.call(argv);
+        let diverged = self.compare(origin, client, argv, &reference, &target);
+        self.check_timeouts([&reference, &target])?;
+        Ok(diverged)
+    }
+
+    /// Stops the run once servers have left too many requests unanswered.
+    fn check_timeouts(&mut self, responses: [&Response; 2]) -> Result<(), Error> {
+        for (response, side) in responses.into_iter().zip(["reference", "target"]) {
+            if *response == Response::Timeout {
+                self.timeouts += 1;
+                if self.timeouts >= MAX_TIMEOUTS {
+                    return Err(Error::Setup {
+                        side,
+                        message: format!(
+                            "{MAX_TIMEOUTS} requests went unanswered; the last by the {side} (see the divergences)"
+                        ),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the reply owed to the oldest `@send` of this client on both sides.
+    fn read_sent(&mut self, origin: Origin, client: usize) -> Result<(), Error> {
+        let argv = self.session(client).unread.pop_front().unwrap_or_default();
+        let reference = self.reference.client(client)?.read_reply();
+        let target = self.target.client(client)?.read_reply();
+        self.compare(origin, client, &argv, &reference, &target);
+        self.check_timeouts([&reference, &target])
+    }
+
+    fn compare(
+        &mut self,
+        origin: Origin,
+        client: usize,
+        argv: &Command,
+        reference: &Response,
+        target: &Response,
+    ) -> bool {
+        let session = self.session(client);
+        let same = equivalent(argv, session.queued.as_deref(), reference, target);
+        track_transaction(session, argv, reference);
+        if reference.ends_connection() {
+            *session = Session::default();
+        }
+        self.report.count(&command_key(argv), !same);
+        if !same {
+            self.report.divergences.push(Divergence {
+                origin,
+                client,
+                request: format_command(argv),
+                reference: format_response(reference),
+                target: format_response(target),
+            });
+        }
+        !same
+    }
+
+    /// Sends raw bytes, reads one reply, then probes whether the server closed the connection.
+    fn raw(&mut self, origin: Origin, client: usize, bytes: &[u8]) -> Result<(), Error> {
+        let exchange = |side: &mut Side| -> Result<(Response, Response), Error> {
+            let connection = side.client(client)?;
+            let reply = connection.call_raw(bytes);
+            let after = if reply.ends_connection() {
+                Response::Closed
+            } else {
+                connection.probe()
+            };
+            Ok((reply, after))
+        };
+        let (ref_reply, ref_after) = exchange(&mut self.reference)?;
+        let (target_reply, target_after) = exchange(&mut self.target)?;
+        let no_command: &[&[u8]] = &[];
+        let same = equivalent(no_command, None, &ref_reply, &target_reply)
+            && equivalent(no_command, None, &ref_after, &target_after);
+        *self.session(client) = Session::default();
+        self.report.count("@raw", !same);
+        if !same {
+            let show = |reply: &Response, after: &Response| {
+                format!("{}, then {}", format_response(reply), describe_probe(after))
+            };
+            self.report.divergences.push(Divergence {
+                origin,
+                client,
+                request: format!("@raw {}", escape(bytes)),
+                reference: show(&ref_reply, &ref_after),
+                target: show(&target_reply, &target_after),
+            });
+        }
+        self.check_timeouts([&ref_reply, &target_reply])
+    }
+
+    /// Closes every connection and empties both servers with FLUSHALL on a fresh connection.
+    fn reset(&mut self) -> Result<(), Error> {
+        self.close_all();
+        for (side, name) in [
+            (&mut self.reference, "reference"),
+            (&mut self.target, "target"),
+        ] {
+            let reply = side.client(1)?.call(&["FLUSHALL"]);
+            if reply.frame() != Some(&Frame::Simple(b"OK".to_vec())) {
+                return Err(Error::Setup {
+                    side: name,
+                    message: format!("FLUSHALL answered {}", format_response(&reply)),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn close_all(&mut self) {
+        self.reference.close_all();
+        self.target.close_all();
+        self.sessions.clear();
+    }
+}
+
+fn encode(argv: &Command) -> Vec<u8> {
+    crate::client::encode_command(argv)
+}
+
+fn describe_probe(after: &Response) -> String {
+    match after {
+        Response::Closed => "connection closed".to_string(),
+        other => format!("connection open (PING probe: {})", format_response(other)),
+    }
+}
+
+/// Follows MULTI/EXEC from the reference's replies so EXEC's reply can be compared element by element.
+fn track_transaction(session: &mut Session, argv: &Command, reference: &Response) {
+    let name = argv
+        .first()
+        .map(|n| n.to_ascii_uppercase())
+        .unwrap_or_default();
+    let frame = reference.frame();
+    match name.as_slice() {
+        b"MULTI" if frame == Some(&Frame::Simple(b"OK".to_vec())) => {
+            session.queued = Some(Vec::new())
+        }
+        b"EXEC" | b"DISCARD" | b"RESET" => session.queued = None,
+        _ => {
+            if let Some(queued) = session.queued.as_mut() {
+                if frame == Some(&Frame::Simple(b"QUEUED".to_vec())) {
+                    queued.push(argv.clone());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cases::parse_cases;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+
+    /// A fake server: every read is one request; `answer` maps the request bytes to reply bytes.
+    fn fake(answer: fn(&[u8]) -> Vec<u8>) -> SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for socket in listener.incoming() {
+                let Ok(mut socket) = socket else { return };
+                std::thread::spawn(move || {
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n) = socket.read(&mut buf) {
+                        if n == 0 || socket.write_all(&answer(&buf[..n])).is_err() {
+                            return;
+                        }
+                    }
+                });
+            }
+        });
+        addr
+    }
+
+    fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+        haystack.windows(needle.len()).any(|w| w == needle)
+    }
+
+    fn reference(request: &[u8]) -> Vec<u8> {
+        if contains(request, b"FLUSHALL") || contains(request, b"MULTI") {
+            b"+OK\r\n".to_vec()
+        } else if contains(request, b"KEYS") {
+            b"*2\r\n$1\r\na\r\n$1\r\nb\r\n".to_vec()
+        } else {
+            b":1\r\n".to_vec()
+        }
+    }
+
+    fn target(request: &[u8]) -> Vec<u8> {
+        if contains(request, b"KEYS") {
+            b"*2\r\n$1\r\nb\r\n$1\r\na\r\n".to_vec()
+        } else if contains(request, b"INCR") {
+            b":2\r\n".to_vec()
+        } else {
+            reference(request)
+        }
+    }
+
+    fn argv(words: &[&str]) -> Command {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
+    }
+
+    #[test]
+    fn stream_divergences_are_recorded_with_their_origin() {
+        let mut runner = Runner::new(fake(reference), fake(target));
+        let stream = vec![
+            argv(&["GET", "k"]),
+            argv(&["INCR", "k"]),
+            argv(&["KEYS", "*"]),
+        ];
+        runner.run_stream(9, stream).unwrap();
+        let report = runner.into_report();
+        assert_eq!(report.commands, 3);
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        let divergence = &report.divergences[0];
+        assert_eq!(divergence.origin, Origin::Random { seed: 9, index: 1 });
+        assert_eq!(divergence.request, "INCR k");
+        assert_eq!(divergence.reference, r#"":1\r\n""#);
+        assert_eq!(divergence.target, r#"":2\r\n""#);
+        assert_eq!(report.stats["INCR"].divergent, 1);
+        assert_eq!(report.stats["KEYS"].divergent, 0);
+    }
+
+    #[test]
+    fn cases_use_their_clients_and_lines() {
+        let text = b"=== two clients\nGET k\n@client 2\nINCR k\n";
+        let cases = parse_cases("t.txt", text).unwrap();
+        let mut runner = Runner::new(fake(reference), fake(target));
+        runner.run_case("t.txt", &cases[0]).unwrap();
+        let report = runner.into_report();
+        assert_eq!(report.cases, 1);
+        assert_eq!(report.divergences.len(), 1);
+        assert_eq!(report.divergences[0].client, 2);
+        assert_eq!(
+            report.divergences[0].origin,
+            Origin::Case {
+                file: "t.txt".into(),
+                case: "two clients".into(),
+                line: 4
+            }
+        );
+    }
+
+    #[test]
+    fn exec_replies_are_compared_per_queued_command() {
+        let mut session = Session::default();
+        let ok = Response::Reply(crate::client::Reply {
+            frame: Frame::Simple(b"OK".to_vec()),
+            raw: b"+OK\r\n".to_vec(),
+        });
+        let queued = Response::Reply(crate::client::Reply {
+            frame: Frame::Simple(b"QUEUED".to_vec()),
+            raw: b"+QUEUED\r\n".to_vec(),
+        });
+        track_transaction(&mut session, &argv(&["multi"]), &ok);
+        track_transaction(&mut session, &argv(&["KEYS", "*"]), &queued);
+        track_transaction(&mut session, &argv(&["GET", "k"]), &queued);
+        assert_eq!(session.queued.as_ref().map(Vec::len), Some(2));
+        track_transaction(&mut session, &argv(&["EXEC"]), &ok);
+        assert_eq!(session.queued, None);
+    }
+}

@@ -1,0 +1,839 @@
+//! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
+//! hyperloglog, transactions) with weights, and arguments from small pools so commands collide on the
+//! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
+//! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
+//! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
+//! apart (so NX/XX/GT/LT comparisons never depend on the clock) or already in the past, and
+//! string/bit offsets stay small so no command allocates hundreds of megabytes.
+
+use std::collections::{HashSet, VecDeque};
+
+use rand::rngs::SmallRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+
+/// One command: its name and arguments.
+pub type Command = Vec<Vec<u8>>;
+
+/// A group of related commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Family {
+    /// SET, GET, INCR, APPEND, LCS, ...
+    Strings,
+    /// DEL, EXPIRE, RENAME, COPY, SELECT, SCAN, ...
+    Keys,
+    /// SETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD.
+    Bitmaps,
+    /// PFADD, PFCOUNT, PFMERGE.
+    HyperLogLog,
+    /// MULTI ... EXEC/DISCARD blocks, WATCH, stray EXEC.
+    Transactions,
+}
+
+impl Family {
+    /// Every family.
+    pub const ALL: &'static [Family] = &[
+        Family::Strings,
+        Family::Keys,
+        Family::Bitmaps,
+        Family::HyperLogLog,
+        Family::Transactions,
+    ];
+
+    /// The name used in `FERRY_COMPAT_ONLY` (and the case file of the same family).
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Strings => "strings",
+            Family::Keys => "keys",
+            Family::Bitmaps => "bitmaps",
+            Family::HyperLogLog => "hyperloglog",
+            Family::Transactions => "transactions",
+        }
+    }
+
+    /// The family with this name.
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL
+            .iter()
+            .copied()
+            .find(|f| f.name().eq_ignore_ascii_case(name.trim()))
+    }
+
+    /// Its share of a mixed stream. A transaction block counts once but yields several commands.
+    pub fn default_weight(self) -> u32 {
+        match self {
+            Family::Strings => 40,
+            Family::Keys => 30,
+            Family::Bitmaps => 15,
+            Family::HyperLogLog => 10,
+            Family::Transactions => 5,
+        }
+    }
+}
+
+const KEYS: &[&[u8]] = &[
+    b"k0",
+    b"k1",
+    b"k2",
+    b"k3",
+    b"k4",
+    b"k5",
+    b"k6",
+    b"a",
+    b"b",
+    b"{x}y",
+    b"k\x00\xff",
+    b"h0",
+];
+
+/// Keys HyperLogLog commands prefer, so most of them find a valid HLL (the others collide with strings).
+const HLL_KEYS: &[&[u8]] = &[b"h0", b"h1", b"h2"];
+
+const LONG_45: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI";
+
+const VALUES: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"-1",
+    b"7",
+    b"42",
+    b"100",
+    b"-100",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"3.14",
+    b"-0.5",
+    b"1e3",
+    b"1e308",
+    b"inf",
+    b"abc",
+    b"",
+    b" 12",
+    b"012",
+    b"0x10",
+    b"hello world",
+    LONG_45,
+    b"\x00\xff\r\n\x01",
+    "\u{20ac}uro".as_bytes(),
+];
+
+const INTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"-1",
+    b"2",
+    b"-2",
+    b"3",
+    b"5",
+    b"10",
+    b"-10",
+    b"100",
+    b"-100",
+    b"1000",
+    b"2147483647",
+    b"-2147483648",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"99999999999999999999",
+    b"abc",
+    b"1.5",
+    b"",
+];
+
+const FLOATS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"-1",
+    b"0.1",
+    b"-0.1",
+    b"3.0e3",
+    b"1.5",
+    b"1e308",
+    b"-1e308",
+    b"5.0e-3",
+    b"inf",
+    b"-inf",
+    b"nan",
+    b"abc",
+    b"1.1.1",
+    b"",
+    b"10",
+    b"0x10",
+    b"17.0000000000000000001",
+];
+
+/// Relative expirations that are errors or the same on any server whatever the clock.
+const BAD_EXPIRES: &[&[u8]] = &[
+    b"0",
+    b"-1",
+    b"-100",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854776",
+    b"abc",
+    b"1.5",
+    b"",
+];
+
+const PATTERNS: &[&[u8]] = &[
+    b"*",
+    b"k*",
+    b"k?",
+    b"*1*",
+    b"[a-c]*",
+    b"[^k]*",
+    b"\\*",
+    b"{x}*",
+    b"nomatch*",
+];
+
+const BIT_OFFSETS: &[&[u8]] = &[
+    b"0", b"1", b"7", b"8", b"15", b"63", b"64", b"100", b"1000", b"5000",
+];
+
+const BAD_BIT_OFFSETS: &[&[u8]] = &[b"-1", b"4294967296", b"abc", b""];
+
+const BITFIELD_TYPES: &[&[u8]] = &[
+    b"i1", b"i5", b"i8", b"i16", b"i32", b"i63", b"i64", b"u1", b"u5", b"u8", b"u16", b"u32",
+    b"u63",
+];
+
+const BAD_BITFIELD_TYPES: &[&[u8]] = &[b"u64", b"i65", b"x8", b"i0", b"I8"];
+
+const BITFIELD_OFFSETS: &[&[u8]] = &[b"0", b"1", b"7", b"#0", b"#1", b"#3", b"100", b"1000"];
+
+const BAD_BITFIELD_OFFSETS: &[&[u8]] = &[b"-1", b"#-1", b"abc", b"4294967296"];
+
+const DBS: &[&[u8]] = &[b"0", b"1"];
+
+const BAD_DBS: &[&[u8]] = &[b"16", b"-1", b"abc"];
+
+/// A deterministic, endless stream of commands for one seed.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    rng: SmallRng,
+    weights: Vec<(Family, u32)>,
+    pending: VecDeque<Command>,
+    used_expiry_slots: HashSet<u32>,
+}
+
+impl Generator {
+    /// All families with their default weights.
+    pub fn new(seed: u64) -> Generator {
+        Generator::with_families(seed, Family::ALL)
+    }
+
+    /// The given families with their default weights.
+    pub fn with_families(seed: u64, families: &[Family]) -> Generator {
+        let weights: Vec<_> = families.iter().map(|f| (*f, f.default_weight())).collect();
+        Generator::with_weights(seed, &weights)
+    }
+
+    /// Explicit per-family weights (families with weight 0 never appear).
+    pub fn with_weights(seed: u64, weights: &[(Family, u32)]) -> Generator {
+        Generator {
+            rng: SmallRng::seed_from_u64(seed),
+            weights: weights.iter().copied().filter(|(_, w)| *w > 0).collect(),
+            pending: VecDeque::new(),
+            used_expiry_slots: HashSet::new(),
+        }
+    }
+
+    /// The next command, or None when no family is enabled.
+    pub fn next_command(&mut self) -> Option<Command> {
+        if let Some(command) = self.pending.pop_front() {
+            return Some(command);
+        }
+        let family = self.pick_family()?;
+        if family == Family::Transactions {
+            let block = self.transaction_block();
+            self.pending.extend(block);
+            return self.pending.pop_front();
+        }
+        Some(self.single(family))
+    }
+
+    fn pick_family(&mut self) -> Option<Family> {
+        let total: u32 = self.weights.iter().map(|(_, w)| w).sum();
+        if total == 0 {
+            return None;
+        }
+        let mut roll = self.rng.gen_range(0..total);
+        for (family, weight) in &self.weights {
+            if roll < *weight {
+                return Some(*family);
+            }
+            roll -= weight;
+        }
+        None
+    }
+
+    /// One command of a non-transaction family, sometimes with its arity broken.
+    fn single(&mut self, family: Family) -> Command {
+        let mut command = match family {
+            Family::Strings => self.strings(),
+            Family::Keys => self.keys(),
+            Family::Bitmaps => self.bitmaps(),
+            Family::HyperLogLog => self.hyperloglog(),
+            Family::Transactions => self.strings(),
+        };
+        if self.rng.gen_ratio(3, 100) {
+            if command.len() > 1 && self.rng.gen_bool(0.5) {
+                command.pop();
+            } else {
+                command.push(b"extra".to_vec());
+            }
+        }
+        if self.rng.gen_ratio(1, 10) {
+            if let Some(name) = command.first_mut() {
+                name.make_ascii_lowercase();
+            }
+        }
+        command
+    }
+
+    fn pick(&mut self, pool: &[&[u8]]) -> Vec<u8> {
+        pool.choose(&mut self.rng)
+            .map_or_else(Vec::new, |v| v.to_vec())
+    }
+
+    /// Mostly from `good`, sometimes (15%) from `bad`.
+    fn pick_mostly(&mut self, good: &[&[u8]], bad: &[&[u8]]) -> Vec<u8> {
+        if self.rng.gen_ratio(3, 20) {
+            self.pick(bad)
+        } else {
+            self.pick(good)
+        }
+    }
+
+    fn key(&mut self) -> Vec<u8> {
+        self.pick(KEYS)
+    }
+
+    fn hll_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(3, 4) {
+            self.pick(HLL_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    fn hll_keys(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(min..=max);
+        (0..n).map(|_| self.hll_key()).collect()
+    }
+
+    fn keys_list(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(min..=max);
+        (0..n).map(|_| self.key()).collect()
+    }
+
+    fn value(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..20) {
+            0 => vec![b'x'; 200],
+            1..=5 => {
+                let n = self.rng.gen_range(0..1000);
+                n.to_string().into_bytes()
+            }
+            _ => self.pick(VALUES),
+        }
+    }
+
+    fn int(&mut self) -> Vec<u8> {
+        if self.rng.gen_bool(0.5) {
+            let n: i64 = self.rng.gen_range(-20..50);
+            return n.to_string().into_bytes();
+        }
+        self.pick(INTS)
+    }
+
+    fn float(&mut self) -> Vec<u8> {
+        self.pick(FLOATS)
+    }
+
+    fn one_of(&mut self, options: &[&str]) -> Vec<u8> {
+        options
+            .choose(&mut self.rng)
+            .map_or_else(Vec::new, |o| o.as_bytes().to_vec())
+    }
+
+    /// A future expiration slot no other expiration of this stream uses, so any two expirations are at
+    /// least 1000 s apart.
+    fn expiry_slot(&mut self) -> u64 {
+        loop {
+            let slot = self.rng.gen_range(1..=1_000_000u32);
+            if self.used_expiry_slots.insert(slot) {
+                return u64::from(slot);
+            }
+        }
+    }
+
+    /// A relative expiration in seconds (or milliseconds when `millis`).
+    fn relative_expire(&mut self, millis: bool) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 5) {
+            return self.pick(BAD_EXPIRES);
+        }
+        let seconds = 100 + self.expiry_slot() * 1000;
+        let value = if millis { seconds * 1000 } else { seconds };
+        value.to_string().into_bytes()
+    }
+
+    /// An absolute expiration (unix seconds or milliseconds): far future, or already past.
+    fn absolute_expire(&mut self, millis: bool) -> Vec<u8> {
+        let seconds = match self.rng.gen_range(0..10) {
+            0 => return self.pick(BAD_EXPIRES),
+            1..=3 => self.rng.gen_range(1..1_000_000_000u64),
+            _ => 3_000_000_000 + self.expiry_slot() * 1000,
+        };
+        let value = if millis { seconds * 1000 } else { seconds };
+        value.to_string().into_bytes()
+    }
+
+    /// The expiration option of SET / GETEX.
+    fn expire_option(&mut self, set: bool) -> Vec<Vec<u8>> {
+        match self.rng.gen_range(0..if set { 6 } else { 5 }) {
+            0 => vec![b"EX".to_vec(), self.relative_expire(false)],
+            1 => vec![b"PX".to_vec(), self.relative_expire(true)],
+            2 => vec![b"EXAT".to_vec(), self.absolute_expire(false)],
+            3 => vec![b"PXAT".to_vec(), self.absolute_expire(true)],
+            4 if set => vec![b"KEEPTTL".to_vec()],
+            _ => vec![b"PERSIST".to_vec()],
+        }
+    }
+
+    fn strings(&mut self) -> Command {
+        let mut c: Command = Vec::new();
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..27) {
+            0..=3 => {
+                c = vec![word("SET"), self.key(), self.value()];
+                let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+                if self.rng.gen_bool(0.3) {
+                    options.push(vec![self.one_of(&["NX", "XX", "nx"])]);
+                }
+                if self.rng.gen_bool(0.25) {
+                    options.push(vec![word("GET")]);
+                }
+                if self.rng.gen_bool(0.4) {
+                    options.push(self.expire_option(true));
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    options.push(vec![word("IFEQ"), self.value()]);
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    // Conflicting or unknown options.
+                    options.push(vec![
+                        self.one_of(&["NX", "XX", "KEEPTTL", "EX", "FOO", "PX"])
+                    ]);
+                }
+                options.shuffle(&mut self.rng);
+                c.extend(options.into_iter().flatten());
+            }
+            4..=6 => c = vec![word("GET"), self.key()],
+            7 => {
+                c = vec![word("GETEX"), self.key()];
+                if self.rng.gen_bool(0.7) {
+                    c.extend(self.expire_option(false));
+                }
+            }
+            8 => c = vec![word("GETDEL"), self.key()],
+            9 => c = vec![word("GETSET"), self.key(), self.value()],
+            10 => c = vec![word("SETNX"), self.key(), self.value()],
+            11 => {
+                c = vec![
+                    word("SETEX"),
+                    self.key(),
+                    self.relative_expire(false),
+                    self.value(),
+                ]
+            }
+            12 => {
+                c = vec![
+                    word("PSETEX"),
+                    self.key(),
+                    self.relative_expire(true),
+                    self.value(),
+                ]
+            }
+            13 | 14 => {
+                c = vec![self.one_of(&["MSET", "MSETNX"])];
+                for _ in 0..self.rng.gen_range(1..=4) {
+                    c.push(self.key());
+                    c.push(self.value());
+                }
+            }
+            15 => {
+                c = vec![word("MGET")];
+                c.extend(self.keys_list(1, 5));
+            }
+            16 | 17 => c = vec![self.one_of(&["INCR", "DECR"]), self.key()],
+            18 => c = vec![self.one_of(&["INCRBY", "DECRBY"]), self.key(), self.int()],
+            19 => c = vec![word("INCRBYFLOAT"), self.key(), self.float()],
+            20 => c = vec![word("APPEND"), self.key(), self.value()],
+            21 => c = vec![word("STRLEN"), self.key()],
+            22 => {
+                c = vec![
+                    self.one_of(&["GETRANGE", "SUBSTR"]),
+                    self.key(),
+                    self.int(),
+                    self.int(),
+                ]
+            }
+            23 => {
+                let offset = self.pick(&[
+                    b"0",
+                    b"1",
+                    b"5",
+                    b"44",
+                    b"45",
+                    b"100",
+                    b"-1",
+                    b"536870912",
+                    b"abc",
+                ]);
+                c = vec![word("SETRANGE"), self.key(), offset, self.value()];
+            }
+            24 => {
+                c = vec![word("LCS"), self.key(), self.key()];
+                if self.rng.gen_bool(0.3) {
+                    c.push(word("LEN"));
+                }
+                if self.rng.gen_bool(0.4) {
+                    c.push(word("IDX"));
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(word("MINMATCHLEN"));
+                    c.push(self.int());
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(word("WITHMATCHLEN"));
+                }
+                if self.rng.gen_ratio(1, 10) {
+                    c.push(word("FOO"));
+                }
+            }
+            25 => {
+                // Integers, so INCR and friends often find a number.
+                let number = self.rng.gen_range(-1000..1000i64).to_string().into_bytes();
+                c = vec![word("SET"), self.key(), number];
+            }
+            _ => c.extend([word("ECHO"), self.value()]),
+        }
+        c
+    }
+
+    fn expire_command(&mut self) -> Command {
+        let (name, millis, absolute) = match self.rng.gen_range(0..4) {
+            0 => ("EXPIRE", false, false),
+            1 => ("PEXPIRE", true, false),
+            2 => ("EXPIREAT", false, true),
+            _ => ("PEXPIREAT", true, true),
+        };
+        let when = if absolute {
+            self.absolute_expire(millis)
+        } else {
+            self.relative_expire(millis)
+        };
+        let mut c = vec![name.as_bytes().to_vec(), self.key(), when];
+        for _ in 0..self.rng.gen_range(0..=2).min(self.rng.gen_range(0..=2)) {
+            c.push(self.one_of(&["NX", "XX", "GT", "LT", "gt", "FOO"]));
+        }
+        c
+    }
+
+    fn keys(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let db = |g: &mut Self| g.pick_mostly(DBS, BAD_DBS);
+        match self.rng.gen_range(0..30) {
+            0 | 1 => {
+                let mut c = vec![self.one_of(&["DEL", "UNLINK"])];
+                c.extend(self.keys_list(1, 3));
+                c
+            }
+            2 | 3 => {
+                let mut c = vec![word("EXISTS")];
+                c.extend(self.keys_list(1, 3));
+                c
+            }
+            4 => vec![word("TYPE"), self.key()],
+            5 => vec![self.one_of(&["RENAME", "RENAMENX"]), self.key(), self.key()],
+            6 => {
+                let mut c = vec![word("COPY"), self.key(), self.key()];
+                if self.rng.gen_bool(0.4) {
+                    c.push(word("DB"));
+                    c.push(db(self));
+                }
+                if self.rng.gen_bool(0.4) {
+                    c.push(word("REPLACE"));
+                }
+                c
+            }
+            7 => vec![word("MOVE"), self.key(), db(self)],
+            8..=11 => self.expire_command(),
+            12 => vec![word("PERSIST"), self.key()],
+            13 | 14 => vec![self.one_of(&["TTL", "PTTL"]), self.key()],
+            15 => vec![self.one_of(&["EXPIRETIME", "PEXPIRETIME"]), self.key()],
+            16 => {
+                let mut c = vec![word("TOUCH")];
+                c.extend(self.keys_list(1, 3));
+                c
+            }
+            17 => vec![word("DBSIZE")],
+            18 | 19 => vec![word("SELECT"), db(self)],
+            20 => vec![word("SWAPDB"), db(self), db(self)],
+            21 | 22 => vec![word("OBJECT"), word("ENCODING"), self.key()],
+            23 => vec![word("KEYS"), self.pick(PATTERNS)],
+            24 => {
+                let mut c = vec![word("SCAN"), word("0"), word("COUNT"), word("1000")];
+                if self.rng.gen_bool(0.5) {
+                    c.push(word("MATCH"));
+                    c.push(self.pick(PATTERNS));
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(word("TYPE"));
+                    c.push(self.one_of(&["string", "list", "none"]));
+                }
+                c
+            }
+            25 => vec![word("RANDOMKEY")],
+            26 => vec![word("PING")],
+            27 => {
+                if self.rng.gen_ratio(1, 4) {
+                    vec![word("FLUSHDB")]
+                } else {
+                    vec![word("EXISTS"), self.key()]
+                }
+            }
+            _ => vec![word("GET"), self.key()],
+        }
+    }
+
+    fn bitmaps(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..12) {
+            0..=2 => {
+                let value = self.pick_mostly(&[b"0", b"1"], &[b"2", b"-1", b"abc"]);
+                let offset = self.pick_mostly(BIT_OFFSETS, BAD_BIT_OFFSETS);
+                vec![word("SETBIT"), self.key(), offset, value]
+            }
+            3 => {
+                let offset = self.pick_mostly(BIT_OFFSETS, BAD_BIT_OFFSETS);
+                vec![word("GETBIT"), self.key(), offset]
+            }
+            4 | 5 => {
+                let mut c = vec![word("BITCOUNT"), self.key()];
+                if self.rng.gen_bool(0.6) {
+                    c.push(self.int());
+                    c.push(self.int());
+                    if self.rng.gen_bool(0.5) {
+                        c.push(self.one_of(&["BIT", "BYTE", "bit", "FOO"]));
+                    }
+                } else if self.rng.gen_ratio(1, 5) {
+                    c.push(self.int());
+                }
+                c
+            }
+            6 | 7 => {
+                let bit = self.pick_mostly(&[b"0", b"1"], &[b"2", b"abc"]);
+                let mut c = vec![word("BITPOS"), self.key(), bit];
+                if self.rng.gen_bool(0.6) {
+                    c.push(self.int());
+                    if self.rng.gen_bool(0.6) {
+                        c.push(self.int());
+                        if self.rng.gen_bool(0.5) {
+                            c.push(self.one_of(&["BIT", "BYTE", "FOO"]));
+                        }
+                    }
+                }
+                c
+            }
+            8 => {
+                let op = self.one_of(&["AND", "OR", "XOR", "NOT", "and", "FOO"]);
+                let mut c = vec![word("BITOP"), op, self.key()];
+                c.extend(self.keys_list(1, 3));
+                c
+            }
+            9 | 10 => {
+                let name = if self.rng.gen_ratio(1, 4) {
+                    "BITFIELD_RO"
+                } else {
+                    "BITFIELD"
+                };
+                let mut c = vec![word(name), self.key()];
+                for _ in 0..self.rng.gen_range(0..=4) {
+                    let kind = self.pick_mostly(BITFIELD_TYPES, BAD_BITFIELD_TYPES);
+                    let offset = self.pick_mostly(BITFIELD_OFFSETS, BAD_BITFIELD_OFFSETS);
+                    match self.rng.gen_range(0..8) {
+                        0..=2 => c.extend([word("GET"), kind, offset]),
+                        3 | 4 => c.extend([word("SET"), kind, offset, self.int()]),
+                        5 | 6 => c.extend([word("INCRBY"), kind, offset, self.int()]),
+                        _ => c.extend([
+                            word("OVERFLOW"),
+                            self.one_of(&["WRAP", "SAT", "FAIL", "sat", "FOO"]),
+                        ]),
+                    }
+                }
+                c
+            }
+            _ => vec![word("GET"), self.key()],
+        }
+    }
+
+    fn hyperloglog(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..10) {
+            0..=4 => {
+                let mut c = vec![word("PFADD"), self.hll_key()];
+                if self.rng.gen_ratio(1, 10) {
+                    let base = self.rng.gen_range(0..10_000u32);
+                    let n = self.rng.gen_range(100..400u32);
+                    c.extend((base..base + n).map(|i| format!("e{i}").into_bytes()));
+                } else {
+                    for _ in 0..self.rng.gen_range(0..=5) {
+                        let element = if self.rng.gen_bool(0.5) {
+                            format!("m{}", self.rng.gen_range(0..40)).into_bytes()
+                        } else {
+                            self.value()
+                        };
+                        c.push(element);
+                    }
+                }
+                c
+            }
+            5..=7 => {
+                let mut c = vec![word("PFCOUNT")];
+                c.extend(self.hll_keys(1, 3));
+                c
+            }
+            8 => {
+                let mut c = vec![word("PFMERGE"), self.hll_key()];
+                c.extend(self.hll_keys(0, 3));
+                c
+            }
+            _ => vec![word("GETRANGE"), self.hll_key(), word("0"), word("-1")],
+        }
+    }
+
+    fn inner_family(&mut self) -> Family {
+        let inner: Vec<Family> = self
+            .weights
+            .iter()
+            .map(|(f, _)| *f)
+            .filter(|f| *f != Family::Transactions)
+            .collect();
+        inner
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or(Family::Strings)
+    }
+
+    fn transaction_block(&mut self) -> Vec<Command> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        if self.rng.gen_ratio(1, 8) {
+            return vec![match self.rng.gen_range(0..4) {
+                0 => vec![word("EXEC")],
+                1 => vec![word("DISCARD")],
+                2 => vec![word("UNWATCH")],
+                _ => vec![word("WATCH"), self.key()],
+            }];
+        }
+        let mut block = Vec::new();
+        if self.rng.gen_bool(0.3) {
+            let mut watch = vec![word("WATCH")];
+            watch.extend(self.keys_list(1, 2));
+            block.push(watch);
+            if self.rng.gen_bool(0.5) {
+                let family = self.inner_family();
+                block.push(self.single(family));
+            }
+        }
+        block.push(vec![word("MULTI")]);
+        for _ in 0..self.rng.gen_range(0..=4) {
+            let command = match self.rng.gen_range(0..20) {
+                0 => vec![word("MULTI")],
+                1 => vec![word("WATCH"), self.key()],
+                _ => {
+                    let family = self.inner_family();
+                    self.single(family)
+                }
+            };
+            block.push(command);
+        }
+        block.push(if self.rng.gen_ratio(3, 4) {
+            vec![word("EXEC")]
+        } else {
+            vec![word("DISCARD")]
+        });
+        block
+    }
+}
+
+impl Iterator for Generator {
+    type Item = Command;
+
+    fn next(&mut self) -> Option<Command> {
+        self.next_command()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_stream() {
+        let a: Vec<Command> = Generator::new(7).take(3000).collect();
+        let b: Vec<Command> = Generator::new(7).take(3000).collect();
+        let c: Vec<Command> = Generator::new(8).take(3000).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn families_restrict_the_stream() {
+        let commands: Vec<Command> = Generator::with_families(1, &[Family::HyperLogLog])
+            .take(500)
+            .collect();
+        assert!(commands.iter().all(|c| {
+            let name = c[0].to_ascii_uppercase();
+            [&b"PFADD"[..], b"PFCOUNT", b"PFMERGE", b"GETRANGE"].contains(&name.as_slice())
+        }));
+        assert_eq!(Generator::with_families(1, &[]).next(), None);
+    }
+
+    #[test]
+    fn covers_every_family_and_keeps_expirations_apart() {
+        let commands: Vec<Command> = Generator::new(3).take(20_000).collect();
+        let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
+        for expected in [
+            "SET", "GETEX", "LCS", "EXPIRE", "SWAPDB", "BITFIELD", "PFMERGE", "MULTI", "EXEC",
+        ] {
+            assert!(
+                names.contains(expected.as_bytes()),
+                "{expected} never generated"
+            );
+        }
+        // Relative future expirations are 100 + k*1000 seconds with distinct k.
+        let mut seen = HashSet::new();
+        for c in &commands {
+            let name = c[0].to_ascii_uppercase();
+            if name == b"EXPIRE" && c.len() > 2 {
+                if let Ok(v) = std::str::from_utf8(&c[2]).unwrap_or("").parse::<u64>() {
+                    if v >= 100 && v % 1000 == 100 {
+                        assert!(seen.insert(v), "expiration {v} reused");
+                    }
+                }
+            }
+        }
+        assert!(!seen.is_empty());
+    }
+
+    #[test]
+    fn family_names_round_trip() {
+        for family in Family::ALL {
+            assert_eq!(Family::from_name(family.name()), Some(*family));
+        }
+        assert_eq!(Family::from_name("nope"), None);
+    }
+}
