@@ -232,9 +232,10 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
-/// Splits an inline request line into arguments with the quoting rules of `sdssplitargs`: double quotes
-/// with backslash escapes (`\n \r \t \b \a \xHH`), single quotes with `\'`, and a closing quote that must
-/// be followed by a space or the end. A NUL byte ends the line, as it does in C.
+/// Splits an inline request line into arguments with Valkey 9's quoting rules: double quotes with
+/// backslash escapes (`\n \r \t \b \a \xHH`), single quotes with `\'`; quotes may open and close anywhere
+/// inside an argument (`a"b c"d` is one argument `ab cd`), and only whitespace outside quotes ends it.
+/// An unterminated quote is an error. A NUL byte ends the line, as it does in C.
 pub fn split_inline_args(line: &[u8], argv: &mut Argv) -> Result<(), ProtocolError> {
     let line = match line.iter().position(|&b| b == 0) {
         Some(nul) => &line[..nul],
@@ -275,10 +276,7 @@ pub fn split_inline_args(line: &[u8], argv: &mut Argv) -> Result<(), ProtocolErr
                         other => other,
                     });
                 } else if c == b'"' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return Err(ProtocolError::UnbalancedQuotes);
-                    }
-                    done = true;
+                    in_double = false;
                 } else if c == 0 {
                     return Err(ProtocolError::UnbalancedQuotes);
                 } else {
@@ -289,10 +287,7 @@ pub fn split_inline_args(line: &[u8], argv: &mut Argv) -> Result<(), ProtocolErr
                     p += 1;
                     current.push(b'\'');
                 } else if c == b'\'' {
-                    if at(p + 1) != 0 && !is_space(at(p + 1)) {
-                        return Err(ProtocolError::UnbalancedQuotes);
-                    }
-                    done = true;
+                    in_single = false;
                 } else if c == 0 {
                     return Err(ProtocolError::UnbalancedQuotes);
                 } else {
@@ -392,7 +387,7 @@ mod tests {
                 "Protocol error: unbalanced quotes in request",
             ),
             (
-                b"set \"a\"b\r\n",
+                b"set 'a\r\n",
                 "Protocol error: unbalanced quotes in request",
             ),
         ];
@@ -452,6 +447,16 @@ mod tests {
         assert_eq!(
             parse_all(b"\r\n*0\r\n*-1\r\n   \r\nPING\r\n").unwrap(),
             vec![vec![b"PING".to_vec()]]
+        );
+    }
+
+    #[test]
+    fn quotes_open_and_close_inside_an_argument() {
+        let mut argv = Argv::new();
+        split_inline_args(b"ECHO \"abc\"d 'a'b a\"b c\"d \"a\"'b'", &mut argv).unwrap();
+        assert_eq!(
+            argv,
+            Argv::from_parts(["ECHO", "abcd", "ab", "ab cd", "ab"])
         );
     }
 

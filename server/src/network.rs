@@ -286,7 +286,7 @@ async fn connection(
                     }
                     Err(error) => {
                         server.stats.count_error("ERR");
-                        client.reply.error(&error.to_string());
+                        client.reply.error(&format!("ERR {error}"));
                         close = true;
                         break;
                     }
