@@ -1,5 +1,6 @@
 //! Value types stored in the keyspace, one module per type family.
 
+pub mod long_double;
 pub mod string;
 
 pub use string::Str;
