@@ -2,6 +2,7 @@
 
 pub mod bitfield;
 pub mod hll;
+pub mod long_double;
 pub mod string;
 
 pub use string::Str;
