@@ -7,6 +7,18 @@ use anyhow::Context as _;
 /// keyspace entries tightly, and it keeps fragmentation low under churn.
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// A C string pointer jemalloc reads at start-up.
+#[repr(transparent)]
+struct MallocConf(*const std::ffi::c_char);
+
+// SAFETY: the pointer refers to an immutable static byte string.
+unsafe impl Sync for MallocConf {}
+
+/// jemalloc options: a background thread returns freed pages to the OS (as Valkey's
+/// `jemalloc-bg-thread yes` does), so memory freed by a table resize or a FLUSHALL does not linger in RSS.
+#[export_name = "_rjem_malloc_conf"]
+static MALLOC_CONF: MallocConf = MallocConf(c"background_thread:true".as_ptr());
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]

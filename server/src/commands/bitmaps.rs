@@ -144,7 +144,7 @@ fn string_for_bit_write<'c>(
     let db = &mut ctx.server.dbs[ctx.db_index];
     let mut grown = false;
     if db.get_mut(key, now).is_none() {
-        db.set(key, Value::Str(Str::Raw(vec![0; needed])));
+        db.set(key, Value::Str(Str::raw(vec![0; needed])));
         grown = true;
     }
     let value = db.get_mut(key, now).ok_or(WRONG_TYPE)?;
@@ -471,7 +471,7 @@ fn bitop(ctx: &mut Ctx<'_>) -> CommandResult {
     let len = result.len();
     let dest = &argv[2];
     if len > 0 {
-        ctx.db().set(dest, Value::Str(Str::Raw(result)));
+        ctx.db().set(dest, Value::Str(Str::raw(result)));
         ctx.key_modified(dest);
     } else if ctx.db().remove(dest).is_some() {
         ctx.key_modified(dest);

@@ -102,7 +102,7 @@ fn pfadd(ctx: &mut Ctx<'_>) -> CommandResult {
     let db = &mut ctx.server.dbs[ctx.db_index];
     let mut updated: u64 = 0;
     if db.get_mut(key, now).is_none() {
-        db.set(key, Value::Str(Str::Raw(hll::new_sparse())));
+        db.set(key, Value::Str(Str::raw(hll::new_sparse())));
         updated += 1;
     }
     let value = db.get_mut(key, now).ok_or(CORRUPT)?;
@@ -174,7 +174,7 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CommandResult {
     let now = ctx.now_ms;
     let db = &mut ctx.server.dbs[ctx.db_index];
     if db.get_mut(dest, now).is_none() {
-        db.set(dest, Value::Str(Str::Raw(hll::new_sparse())));
+        db.set(dest, Value::Str(Str::raw(hll::new_sparse())));
     }
     let value = db.get_mut(dest, now).ok_or(CORRUPT)?;
     let hll = hll_bytes_mut(value)?;

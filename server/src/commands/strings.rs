@@ -796,7 +796,7 @@ fn setrange(ctx: &mut Ctx<'_>) -> CommandResult {
             check_length(limit, offset, patch.len())?;
             let mut bytes = vec![0; end];
             bytes[offset..].copy_from_slice(patch);
-            db.set(key, Value::Str(Str::Raw(bytes)));
+            db.set(key, Value::Str(Str::raw(bytes)));
             (end, true)
         }
         Some(value) => {

@@ -2,15 +2,70 @@
 //! encodings (`embstr` for values small enough to share one allocation with their key, `raw` for long or
 //! modified ones) otherwise.
 
-/// A string value.
+use std::ops::Deref;
+
+use thin_vec::ThinVec;
+
+/// A string value. 16 bytes, so a `Value` is 16 bytes too: short texts live inside it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Str {
     /// A value whose text is the canonical decimal form of an i64 (OBJECT ENCODING `int`).
     Int(i64),
-    /// A short value stored in one allocation (OBJECT ENCODING `embstr`).
-    Embstr(Box<[u8]>),
+    /// A short value (OBJECT ENCODING `embstr`): inline when tiny, else one thin allocation.
+    Embstr(Embedded),
     /// A long value, or one modified in place by APPEND/SETRANGE/SETBIT (OBJECT ENCODING `raw`).
-    Raw(Vec<u8>),
+    Raw(Box<Vec<u8>>),
+}
+
+/// Longest text stored inside the value itself.
+pub const INLINE_CAPACITY: usize = 14;
+
+/// The bytes of an `embstr` value: up to [`INLINE_CAPACITY`] bytes inline, longer ones in a single
+/// allocation behind a thin pointer (keeps `Str` at 16 bytes).
+#[derive(Clone, PartialEq)]
+pub enum Embedded {
+    /// Short text stored in place.
+    Inline {
+        /// Number of bytes used in `data`.
+        len: u8,
+        /// The text, zero-padded.
+        data: [u8; INLINE_CAPACITY],
+    },
+    /// Longer text.
+    Heap(ThinVec<u8>),
+}
+
+impl Embedded {
+    /// Stores `bytes`, inline when they fit.
+    pub fn new(bytes: &[u8]) -> Self {
+        if bytes.len() <= INLINE_CAPACITY {
+            let mut data = [0; INLINE_CAPACITY];
+            data[..bytes.len()].copy_from_slice(bytes);
+            Embedded::Inline {
+                len: bytes.len() as u8,
+                data,
+            }
+        } else {
+            Embedded::Heap(ThinVec::from(bytes))
+        }
+    }
+}
+
+impl Deref for Embedded {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Embedded::Inline { len, data } => &data[..usize::from(*len)],
+            Embedded::Heap(bytes) => bytes,
+        }
+    }
+}
+
+impl std::fmt::Debug for Embedded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(self))
+    }
 }
 
 /// Valkey 9.1 embeds a value in its object when everything fits in two cache lines.
@@ -69,9 +124,9 @@ impl Str {
     /// INCRBYFLOAT results, are not re-encoded by Valkey).
     pub fn text_for_key(bytes: &[u8], key_len: usize, has_expire: bool) -> Self {
         if embeds(bytes.len(), Some(key_len), has_expire) {
-            Str::Embstr(bytes.into())
+            Str::Embstr(Embedded::new(bytes))
         } else {
-            Str::Raw(bytes.to_vec())
+            Str::raw(bytes.to_vec())
         }
     }
 
@@ -82,10 +137,15 @@ impl Str {
             }
         }
         if embeds(bytes.len(), key_len, has_expire) {
-            Str::Embstr(bytes.into())
+            Str::Embstr(Embedded::new(bytes))
         } else {
-            Str::Raw(bytes.to_vec())
+            Str::raw(bytes.to_vec())
         }
+    }
+
+    /// A `raw` value holding `bytes`.
+    pub fn raw(bytes: Vec<u8>) -> Self {
+        Str::Raw(Box::new(bytes))
     }
 
     /// The value's bytes; integers are formatted into `scratch`.
@@ -124,7 +184,7 @@ impl Str {
     /// The bytes as a mutable vector, converting to the `raw` encoding (as in-place edits do in Valkey).
     pub fn make_raw(&mut self) -> &mut Vec<u8> {
         if !matches!(self, Str::Raw(_)) {
-            *self = Str::Raw(self.to_vec());
+            *self = Str::raw(self.to_vec());
         }
         match self {
             Str::Raw(bytes) => bytes,
@@ -172,6 +232,16 @@ mod tests {
     }
 
     #[test]
+    fn values_stay_sixteen_bytes() {
+        assert_eq!(std::mem::size_of::<Str>(), 16);
+        assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
+        let inline = Embedded::new(b"xxxxxxxx");
+        assert!(matches!(inline, Embedded::Inline { len: 8, .. }));
+        assert_eq!(&*inline, b"xxxxxxxx");
+        assert_eq!(&*Embedded::new(&[7; 40]), &[7; 40][..]);
+    }
+
+    #[test]
     fn encodings() {
         assert_eq!(Str::for_key(b"123", 1, false), Str::Int(123));
         assert_eq!(Str::for_key(b"-0", 1, false).encoding_name(), "embstr");
@@ -185,7 +255,7 @@ mod tests {
         assert_eq!(Str::from_bytes(&[b'a'; 116]).encoding_name(), "embstr");
         let mut value = Str::Int(5);
         value.make_raw().push(b'6');
-        assert_eq!(value, Str::Raw(b"56".to_vec()));
+        assert_eq!(value, Str::raw(b"56".to_vec()));
         assert!(value.text_eq(b"56"));
     }
 }
