@@ -1,1 +1,5 @@
-//! Streaming readers for Redis and Valkey RDB and AOF files, and an RDB writer (built in the rdb issue).
+//! Redis and Valkey persistence formats: the compact encodings shared by RDB files and the server's
+//! in-memory collections (listpack), and — as the rdb issue progresses — streaming RDB/AOF readers and
+//! an RDB writer.
+
+pub mod listpack;
