@@ -19,7 +19,7 @@ pub static COMMANDS: &[CommandSpec] = &[
     CommandSpec::new(
         "select",
         2,
-        flags::LOADING | flags::STALE | flags::FAST,
+        flags::LOADING | flags::STALE | flags::FAST | flags::ALLOW_BUSY,
         acl::FAST | CONN,
         NO_KEYS,
         select,
