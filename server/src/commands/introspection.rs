@@ -664,7 +664,7 @@ fn keys_from_specs(specs: &[KeySpecData], argv: &Argv, arity: i32) -> Option<Vec
                 let count_at = first + key_num_index;
                 let count = argv
                     .get(count_at as usize)
-                    .and_then(|arg| ferry_resp::number::parse_i64(arg))
+                    .and_then(ferry_resp::number::parse_i64)
                     .filter(|n| *n >= 0)?;
                 first += first_key;
                 (first + count - 1, key_step)
