@@ -59,13 +59,20 @@ fn serve(args: Vec<String>) -> anyhow::Result<()> {
         ),
         None => None,
     };
-    let config = match ferry_server::Config::load(file_text.as_deref(), directives) {
+    // Made absolute before loading: a `dir` directive changes the working directory.
+    let config_path = file
+        .as_ref()
+        .map(|path| std::env::current_dir().unwrap_or_default().join(path));
+    let mut config = match ferry_server::Config::load(file_text.as_deref(), directives) {
         Ok(config) => config,
         Err(error) => {
             eprintln!("{error}");
             std::process::exit(1);
         }
     };
+    if let Some(path) = &config_path {
+        config.set_config_file(path);
+    }
     ferry_server::run(config, |port| {
         eprintln!(
             "ferry {} ready to accept connections on port {port}",

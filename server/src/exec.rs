@@ -36,7 +36,12 @@ pub fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
         };
     }
     if argv.len() < 2 {
-        return Err(wrong_arity(spec.full_name));
+        // A container that also works alone (COMMAND) runs its own handler.
+        return if spec.handler.is_some() && spec.arity_ok(argv.len()) {
+            Ok(spec)
+        } else {
+            Err(wrong_arity(spec.full_name))
+        };
     }
     match spec.subcommand(&argv[1]) {
         Some(sub) if sub.arity_ok(argv.len()) => Ok(sub),
@@ -138,6 +143,10 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
             return Flow::Continue;
         }
     };
+    if let Err(error) = commands::server_admin::check_protected(server, client, spec) {
+        reject(server, client, &error, Some(spec));
+        return Flow::Continue;
+    }
     if !client.authenticated && !spec.has(flags::NO_AUTH) {
         reject(
             server,
@@ -214,9 +223,6 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
         !shared.no_touch || spec.full_name == "touch"
     };
     keyspace::access::begin_command(&server.config, started_us / 1000, allow_touch);
-    if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
-        feed_monitors(server, client, argv, db_index, started_us);
-    }
     let mut ctx = Ctx {
         server,
         client,
@@ -227,6 +233,11 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     };
     let result = handler(&mut ctx);
     let Ctx { server, client, .. } = ctx;
+    // Like Valkey, MONITOR shows a command once it ran (so EXEC follows the commands it ran), with
+    // the database selected afterwards.
+    if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
+        feed_monitors(server, client, argv, spec);
+    }
     let stats = server.stats.commands.entry(spec.full_name).or_default();
     stats.calls += 1;
     stats.usec += (unix_us() - started_us).max(0) as u64;
@@ -238,8 +249,25 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     }
 }
 
-fn feed_monitors(server: &mut Server, client: &Client, argv: &Argv, db: usize, now_us: i64) {
-    let addr = client.shared.borrow().addr;
+/// Which arguments MONITOR hides: passwords of AUTH and of HELLO's AUTH option (Valkey's
+/// `redactClientCommandArgument`).
+fn redacted(spec: &CommandSpec, argv: &Argv, index: usize) -> bool {
+    match spec.full_name {
+        "auth" => index >= 1,
+        "hello" => argv
+            .iter()
+            .position(|a| a.eq_ignore_ascii_case(b"auth"))
+            .is_some_and(|at| at >= 2 && (index == at + 1 || index == at + 2)),
+        _ => false,
+    }
+}
+
+fn feed_monitors(server: &mut Server, client: &Client, argv: &Argv, spec: &CommandSpec) {
+    let (addr, db) = {
+        let shared = client.shared.borrow();
+        (shared.addr, shared.db)
+    };
+    let now_us = unix_us();
     let mut line = format!(
         "+{}.{:06} [{} {}]",
         now_us / 1_000_000,
@@ -247,7 +275,11 @@ fn feed_monitors(server: &mut Server, client: &Client, argv: &Argv, db: usize, n
         db,
         addr
     );
-    for arg in argv.iter() {
+    for (index, arg) in argv.iter().enumerate() {
+        if redacted(spec, argv, index) {
+            line.push_str(" \"(redacted)\"");
+            continue;
+        }
         line.push_str(" \"");
         for &b in arg {
             match b {

@@ -157,6 +157,7 @@ async fn cron(state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
             return;
         }
         server.active_expire_cycle();
+        server.cron_stats();
         if server.pause.is_some_and(|p| p.until_ms <= unix_ms()) {
             server.pause = None;
         }

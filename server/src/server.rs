@@ -80,6 +80,10 @@ pub struct Server {
     pub active_expire_enabled: bool,
     /// Unix ms of the last successful save (INFO `rdb_last_save_time`).
     pub last_save_ms: i64,
+    /// The replication ID (INFO `master_replid`): 40 hex characters, distinct from `run_id`.
+    pub replication_id: String,
+    /// Allocator bytes in use once the server was set up (INFO `used_memory_startup`).
+    pub startup_memory: u64,
 }
 
 impl Server {
@@ -87,9 +91,13 @@ impl Server {
     pub fn new(config: Config) -> Self {
         let databases = config.get_i64("databases").max(1) as usize;
         let mut rng = SmallRng::from_entropy();
-        let run_id = (0..40)
-            .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
-            .collect();
+        let mut random_hex = || -> String {
+            (0..40)
+                .map(|_| char::from_digit(rng.gen_range(0..16), 16).unwrap_or('0'))
+                .collect()
+        };
+        let run_id = random_hex();
+        let replication_id = random_hex();
         let now = unix_ms();
         Self {
             dbs: (0..databases).map(|_| Db::new()).collect(),
@@ -107,7 +115,31 @@ impl Server {
             shutdown_requested: false,
             active_expire_enabled: true,
             last_save_ms: now,
+            replication_id,
+            startup_memory: crate::stats::memory_usage().allocated,
         }
+    }
+
+    /// Keys removed by expiry in every database since the last CONFIG RESETSTAT (INFO `expired_keys`).
+    pub fn expired_keys(&self) -> u64 {
+        let total: u64 = self.dbs.iter().map(|db| db.expired_count).sum();
+        total.saturating_sub(self.stats.expired_keys_at_reset)
+    }
+
+    /// CONFIG RESETSTAT: zeroes the INFO counters, command and error statistics.
+    pub fn reset_stats(&mut self) {
+        let expired_total = self.dbs.iter().map(|db| db.expired_count).sum();
+        self.stats.reset(expired_total);
+    }
+
+    /// Periodic statistics work run by the server cron: samples the instantaneous rates and tracks the
+    /// memory peak.
+    pub fn cron_stats(&mut self) {
+        if !self.stats.sample_metrics(unix_ms()) {
+            return;
+        }
+        let used = crate::stats::memory_usage().allocated;
+        self.stats.peak_memory = self.stats.peak_memory.max(used);
     }
 
     /// Marks `key` in `db` as modified: transactions watching it will abort (Valkey's `signalModifiedKey`).
