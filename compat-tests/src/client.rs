@@ -13,7 +13,7 @@ use ferry_resp::Frame;
 use crate::error::Error;
 
 /// How long a reply may take before the exchange counts as [`Response::Timeout`].
-pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(5);
+pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// One reply as it came off the wire.
 #[derive(Debug, Clone, PartialEq)]
