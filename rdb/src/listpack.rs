@@ -307,6 +307,11 @@ impl Listpack {
         self.bytes
     }
 
+    /// Releases spare capacity, so a listpack kept in memory costs about its byte length.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
     /// Bytes used, header and terminator included.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()

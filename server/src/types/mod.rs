@@ -4,6 +4,7 @@ pub mod bitfield;
 pub mod hll;
 pub mod long_double;
 pub mod string;
+pub mod zset;
 
 pub use string::Str;
 
@@ -12,6 +13,8 @@ pub use string::Str;
 pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
+    /// A sorted set.
+    ZSet(Box<zset::ZSet>),
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -26,6 +30,7 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 }

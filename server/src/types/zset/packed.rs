@@ -1,0 +1,165 @@
+//! The small sorted-set encoding: a listpack of member, score, member, score ... sorted by score then
+//! member, byte-identical to Valkey's (scores that are integers are stored as integers, others as
+//! `d2string` text).
+
+use std::cmp::Ordering;
+
+use ferry_rdb::listpack::{Entry, Listpack};
+
+use super::score::{parse_stored, stored_text};
+
+/// The score held in a listpack entry.
+pub fn entry_score(entry: Entry<'_>) -> f64 {
+    match entry {
+        Entry::Int(n) => n as f64,
+        Entry::Bytes(text) => parse_stored(text),
+    }
+}
+
+/// Calls `f` with the text of an entry (integers in decimal).
+pub fn with_text<R>(entry: Entry<'_>, f: impl FnOnce(&[u8]) -> R) -> R {
+    match entry {
+        Entry::Int(n) => f(itoa::Buffer::new().format(n).as_bytes()),
+        Entry::Bytes(bytes) => f(bytes),
+    }
+}
+
+/// Orders a member entry against `member` by bytes.
+fn cmp_member(entry: Entry<'_>, member: &[u8]) -> Ordering {
+    with_text(entry, |text| text.cmp(member))
+}
+
+/// Number of (member, score) pairs.
+pub fn len(lp: &Listpack) -> usize {
+    lp.len() / 2
+}
+
+/// (member, score) pairs from a position, in either direction.
+pub struct Pairs<'a> {
+    lp: &'a Listpack,
+    /// Offset of the next member entry.
+    next: Option<usize>,
+    reverse: bool,
+}
+
+impl<'a> Iterator for Pairs<'a> {
+    type Item = (Entry<'a>, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let member_at = self.next?;
+        let score_at = self.lp.next(member_at)?;
+        let item = (self.lp.get(member_at), entry_score(self.lp.get(score_at)));
+        self.next = if self.reverse {
+            self.lp.prev(member_at).and_then(|at| self.lp.prev(at))
+        } else {
+            self.lp.next(score_at)
+        };
+        Some(item)
+    }
+}
+
+/// Pairs from `rank` on, towards the end (or the start when `reverse`).
+pub fn pairs_from(lp: &Listpack, rank: usize, reverse: bool) -> Pairs<'_> {
+    let next = if rank < len(lp) {
+        lp.seek(2 * rank as i64)
+    } else {
+        None
+    };
+    Pairs { lp, next, reverse }
+}
+
+/// The offset of `member`'s entry, its rank and its score.
+pub fn find(lp: &Listpack, member: &[u8]) -> Option<(usize, usize, f64)> {
+    let mut at = lp.first();
+    let mut rank = 0;
+    while let Some(member_at) = at {
+        let score_at = lp.next(member_at)?;
+        if lp.get(member_at).eq_bytes(member) {
+            return Some((member_at, rank, entry_score(lp.get(score_at))));
+        }
+        at = lp.next(score_at);
+        rank += 1;
+    }
+    None
+}
+
+/// Inserts a member that is not present, keeping the order.
+pub fn insert(lp: &mut Listpack, member: &[u8], score: f64) {
+    let mut at = lp.first();
+    let mut position = None;
+    while let Some(member_at) = at {
+        let Some(score_at) = lp.next(member_at) else {
+            break;
+        };
+        let current = entry_score(lp.get(score_at));
+        if current > score
+            || (current == score && cmp_member(lp.get(member_at), member) == Ordering::Greater)
+        {
+            position = Some(member_at);
+            break;
+        }
+        at = lp.next(score_at);
+    }
+    let position = position.unwrap_or(lp.byte_len() - 1);
+    let mut text = Vec::with_capacity(24);
+    stored_text(score, &mut text);
+    lp.insert(position, &text);
+    lp.insert(position, member);
+}
+
+/// Removes the pair whose member entry is at `member_at`.
+pub fn delete(lp: &mut Listpack, member_at: usize) {
+    let score_at = lp.remove(member_at);
+    lp.remove(score_at);
+}
+
+/// Removes `count` pairs starting at `rank`.
+pub fn delete_ranks(lp: &mut Listpack, rank: usize, count: usize) {
+    let Some(mut at) = lp.seek(2 * rank as i64) else {
+        return;
+    };
+    for _ in 0..2 * count {
+        if at >= lp.byte_len() - 1 {
+            break;
+        }
+        at = lp.remove(at);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_stay_sorted_and_integers_are_compact() {
+        let mut lp = Listpack::new();
+        insert(&mut lp, b"b", 2.0);
+        insert(&mut lp, b"a", 2.0);
+        insert(&mut lp, b"10", 1.5);
+        insert(&mut lp, b"z", -0.0);
+        let pairs: Vec<(Vec<u8>, f64)> = pairs_from(&lp, 0, false)
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        assert_eq!(
+            pairs,
+            vec![
+                (b"z".to_vec(), 0.0),
+                (b"10".to_vec(), 1.5),
+                (b"a".to_vec(), 2.0),
+                (b"b".to_vec(), 2.0)
+            ]
+        );
+        assert_eq!(lp.get(lp.seek(2).unwrap_or(0)), Entry::Int(10));
+        assert_eq!(find(&lp, b"a").map(|f| (f.1, f.2)), Some((2, 2.0)));
+        let back: Vec<Vec<u8>> = pairs_from(&lp, 2, true).map(|(m, _)| m.to_vec()).collect();
+        assert_eq!(back, vec![b"a".to_vec(), b"10".to_vec(), b"z".to_vec()]);
+        let Some((at, _, _)) = find(&lp, b"10") else {
+            panic!("missing")
+        };
+        delete(&mut lp, at);
+        assert_eq!(len(&lp), 3);
+        delete_ranks(&mut lp, 1, 2);
+        assert_eq!(len(&lp), 1);
+        assert!(find(&lp, b"z").is_some());
+    }
+}
