@@ -824,16 +824,24 @@ fn client_unpause(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: no command blocks yet, so no client can be unblocked. Like
-/// Valkey, the reason is only checked when it is the last argument.
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait as if it timed out, or with an
+/// UNBLOCKED error. Like Valkey, the reason is only checked when it is the last argument.
 fn client_unblock(ctx: &mut Ctx<'_>) -> CommandResult {
     if ctx.argc() == 4 && !ctx.arg_is(3, "timeout") && !ctx.arg_is(3, "error") {
         return Err(CommandError::fixed(
             "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
         ));
     }
-    parse_i64(ctx.arg(2)).ok_or(NOT_INTEGER)?;
-    ctx.reply().int(0);
+    let id = parse_i64(ctx.arg(2)).ok_or(NOT_INTEGER)?;
+    let unblocked = match u64::try_from(id) {
+        Ok(id) if ctx.argc() == 4 && ctx.arg_is(3, "error") => ctx
+            .server
+            .blocking
+            .fail(id, "UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        Ok(id) => ctx.server.blocking.time_out(id),
+        Err(_) => false,
+    };
+    ctx.reply().int(i64::from(unblocked));
     Ok(())
 }
 

@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 use ferry_resp::number::{parse_f64, parse_i64};
 use ferry_resp::{Argv, ReplyBuffer};
 
+use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Client;
 use crate::error::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER};
 use crate::keyspace::Db;
@@ -441,6 +442,27 @@ impl Ctx<'_> {
     pub fn lookup_write(&mut self, key: &[u8]) -> Option<&mut Value> {
         let now = self.now_ms;
         self.server.dbs[self.db_index].get_mut(key, now)
+    }
+
+    /// False where a blocking command must not block (inside MULTI/EXEC): it then replies as on timeout.
+    pub fn may_block(&self) -> bool {
+        !self.client.in_exec
+    }
+
+    /// Parks the client on `keys` of the selected db until one is modified or `deadline_ms` passes
+    /// (see [`crate::blocking`]). The handler returns `Ok(())` without replying; the command is re-run
+    /// from scratch when a key changes, and keeps its original deadline.
+    pub fn block_on_keys(
+        &mut self,
+        keys: Vec<Vec<u8>>,
+        deadline_ms: Option<i64>,
+        on_timeout: TimeoutReply,
+    ) {
+        self.client.block_request = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            on_timeout,
+        });
     }
 
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.
