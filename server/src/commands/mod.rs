@@ -10,7 +10,8 @@ pub mod server_admin;
 pub mod strings;
 pub mod transactions;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
+use foldhash::HashMapExt as _;
 use std::sync::OnceLock;
 
 use ferry_resp::number::{parse_f64, parse_i64};
