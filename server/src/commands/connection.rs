@@ -448,7 +448,6 @@ fn reset(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 static CLIENT_HELP: &[&str] = &[
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",
     "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
     "CAPA <option> [options...]",
@@ -556,16 +555,10 @@ static CLIENT_HELP: &[&str] = &[
     "    Mark this connection as an import source if import-mode is enabled.",
     "    Sync tools can set their connections into 'import-source' state to visit",
     "    expired keys.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn client_help(ctx: &mut Ctx<'_>) -> CommandResult {
-    let reply = ctx.reply();
-    reply.array(CLIENT_HELP.len());
-    for line in CLIENT_HELP {
-        reply.simple(line.as_bytes());
-    }
+    crate::commands::reply_help(ctx.reply(), b"client", CLIENT_HELP);
     Ok(())
 }
 

@@ -477,3 +477,34 @@ impl Ctx<'_> {
 pub fn lowercase(name: &[u8]) -> String {
     String::from_utf8_lossy(name).to_ascii_lowercase()
 }
+
+/// Writes a HELP reply the way Valkey's `addReplyHelp` does: a heading naming the command as typed
+/// (uppercased), the `lines`, then the HELP entry itself.
+pub fn reply_help(reply: &mut ReplyBuffer, command: &[u8], lines: &[&str]) {
+    reply.array(lines.len() + 3);
+    let heading = format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    );
+    reply.simple(heading.as_bytes());
+    for line in lines {
+        reply.simple(line.as_bytes());
+    }
+    reply.simple(b"HELP");
+    reply.simple(b"    Print this help.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_has_heading_and_footer() {
+        let mut reply = ReplyBuffer::new();
+        reply_help(&mut reply, b"config", &["A", "    a"]);
+        assert_eq!(
+            reply.as_bytes(),
+            b"*5\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+A\r\n+    a\r\n+HELP\r\n+    Print this help.\r\n"
+        );
+    }
+}
