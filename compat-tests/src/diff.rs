@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferry_resp::Frame;
 
 use crate::cases::{Action, Case, CaseFile, Step};
-use crate::client::{Client, Response};
+use crate::client::{Client, Response, DEFAULT_REPLY_TIMEOUT};
 use crate::error::Error;
 use crate::normalise::equivalent;
 use crate::random::Command;
@@ -36,6 +36,8 @@ struct Side {
     addr: SocketAddr,
     /// Commands sent on every new connection before it is used (AUTH, SELECT).
     setup: Vec<Command>,
+    /// How long a reply may take.
+    reply_timeout: Duration,
     clients: Vec<Option<Client>>,
 }
 
@@ -45,6 +47,7 @@ impl Side {
             name,
             addr,
             setup: Vec::new(),
+            reply_timeout: DEFAULT_REPLY_TIMEOUT,
             clients: Vec::new(),
         }
     }
@@ -56,6 +59,9 @@ impl Side {
         let slot = &mut self.clients[index];
         if slot.as_ref().is_none_or(Client::is_dead) {
             let mut client = Client::connect(self.addr)?;
+            if self.reply_timeout != DEFAULT_REPLY_TIMEOUT {
+                client.set_timeout(self.reply_timeout)?;
+            }
             for argv in &self.setup {
                 let reply = client.call(argv);
                 if !matches!(reply.frame(), Some(frame) if !matches!(frame, Frame::Error(_))) {
@@ -128,6 +134,14 @@ impl Runner {
     ) -> Runner {
         self.reference.setup = reference;
         self.target.setup = target;
+        self
+    }
+
+    /// How long each reply may take on both sides before it counts as unanswered (default
+    /// [`DEFAULT_REPLY_TIMEOUT`]); a slow target (a debug build, a loaded machine) needs more.
+    pub fn with_reply_timeout(mut self, timeout: Duration) -> Runner {
+        self.reference.reply_timeout = timeout;
+        self.target.reply_timeout = timeout;
         self
     }
 
