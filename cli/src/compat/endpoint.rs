@@ -5,6 +5,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use ferry_compat::{Client, Command, Runner, Server, ServerSpec};
@@ -330,11 +331,12 @@ impl Endpoint {
     }
 }
 
-/// A runner between two endpoints, labelled and with their connection setup.
-pub fn runner(reference: &Endpoint, target: &Endpoint) -> Runner {
+/// A runner between two endpoints, labelled, with their connection setup and a reply timeout.
+pub fn runner(reference: &Endpoint, target: &Endpoint, reply_timeout: Duration) -> Runner {
     Runner::new(reference.addr, target.addr)
         .with_labels(reference.label.clone(), target.label.clone())
         .with_connection_setup(reference.setup.clone(), target.setup.clone())
+        .with_reply_timeout(reply_timeout)
 }
 
 fn connect_with(addr: SocketAddr, setup: &[Command]) -> anyhow::Result<Client> {

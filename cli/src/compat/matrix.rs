@@ -6,6 +6,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Args;
@@ -17,6 +18,9 @@ use super::{corpus, print_stdout, progress};
 
 /// The servers compared by default.
 const DEFAULT_SERVERS: &str = "redis7,redis8,valkey9,ferry";
+
+/// The reply timeout unless `--reply-timeout` says otherwise.
+const DEFAULT_REPLY_TIMEOUT_SECONDS: u64 = 5;
 
 /// Longest reply text shown in an example.
 const MAX_EXAMPLE_CHARS: usize = 160;
@@ -35,6 +39,9 @@ pub struct MatrixArgs {
     /// Where to write the Markdown (`-` for stdout).
     #[arg(long, value_name = "FILE", default_value = "docs/COMPATIBILITY.md")]
     out: PathBuf,
+    /// Seconds a reply may take before it counts as unanswered.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_REPLY_TIMEOUT_SECONDS, value_parser = clap::value_parser!(u64).range(1..))]
+    reply_timeout: u64,
     /// Print no progress.
     #[arg(long, short)]
     quiet: bool,
@@ -76,7 +83,8 @@ pub enum Cell {
 
 fn is_unknown_command(divergence: &Divergence) -> bool {
     divergence.target.starts_with("\"-ERR unknown command")
-        || divergence.target.starts_with("\"-ERR unknown subcommand")
+        // Not Redis's "unknown subcommand or wrong number of arguments" (an arity error).
+        || divergence.target.starts_with("\"-ERR unknown subcommand '")
 }
 
 impl Column {
@@ -155,7 +163,8 @@ pub fn matrix(args: MatrixArgs) -> anyhow::Result<()> {
     for (name, spec) in specs {
         let target = Endpoint::start(spec).with_context(|| format!("starting {name}"))?;
         let bar = progress::bar(steps as u64, !args.quiet, &target.label);
-        let column = run_column(&reference, &target, &files, |n| bar.inc(n));
+        let timeout = Duration::from_secs(args.reply_timeout);
+        let column = run_column(&reference, &target, &files, timeout, |n| bar.inc(n));
         bar.finish_and_clear();
         if !args.quiet {
             eprintln!(
@@ -170,6 +179,9 @@ pub fn matrix(args: MatrixArgs) -> anyhow::Result<()> {
     let mut command = format!("ferry compat matrix --servers {}", args.servers.join(","));
     if let Some(suite) = &args.suite {
         let _ = write!(command, " --suite {}", suite.display());
+    }
+    if args.reply_timeout != DEFAULT_REPLY_TIMEOUT_SECONDS {
+        let _ = write!(command, " --reply-timeout {}", args.reply_timeout);
     }
     let cases: usize = files.iter().map(|f| f.cases.len()).sum();
     let text = render_markdown(&command, &reference.label, cases, &columns);
@@ -191,6 +203,7 @@ fn run_column(
     reference: &Endpoint,
     target: &Endpoint,
     files: &[CaseFile],
+    reply_timeout: Duration,
     progress: impl Fn(u64),
 ) -> Column {
     let mut report = Report::new(reference.label.clone(), target.label.clone());
@@ -198,7 +211,7 @@ fn run_column(
     for file in files {
         let label = corpus::label(file);
         for case in &file.cases {
-            let mut runner = endpoint::runner(reference, target);
+            let mut runner = endpoint::runner(reference, target, reply_timeout);
             if let Err(error) = runner.run_case(&label, case) {
                 errors.push(format!("{label} [{}]: {error}", case.name));
             }
@@ -223,6 +236,15 @@ fn code(text: &str) -> String {
         format!("`` {shown} ``")
     } else {
         format!("`{shown}`")
+    }
+}
+
+/// How a command key is shown.
+fn display_name(command: &str) -> &str {
+    match command {
+        "@raw" => "(raw protocol)",
+        "" => "(empty command name)",
+        other => other,
     }
 }
 
@@ -284,11 +306,7 @@ pub fn render_markdown(command: &str, reference: &str, cases: usize, columns: &[
                 Cell::Missing { .. } => "**missing**".to_string(),
             })
             .collect();
-        let name = if command.as_str() == "@raw" {
-            "(raw protocol)".to_string()
-        } else {
-            command.replace('|', "\\|")
-        };
+        let name = display_name(command).replace('|', "\\|");
         let _ = writeln!(out, "| {name} | {} |", cells.join(" | "));
     }
     let _ = writeln!(out, "\n## First difference per command\n");
@@ -311,7 +329,8 @@ pub fn render_markdown(command: &str, reference: &str, cases: usize, columns: &[
             any = true;
             let _ = writeln!(
                 out,
-                "- **{command}** — {what}; first at {}: {}\n  - {reference}: {}\n  - {}: {}",
+                "- **{}** — {what}; first at {}: {}\n  - {reference}: {}\n  - {}: {}",
+                display_name(command),
                 code(&divergence.origin.to_string()),
                 code(&divergence.request),
                 code(&divergence.reference),

@@ -68,6 +68,9 @@ struct ServerPair {
     /// Run even when a server given by URL holds keys: every case starts with FLUSHALL.
     #[arg(long)]
     allow_flush: bool,
+    /// Seconds a reply may take before it counts as unanswered (three unanswered requests stop the run).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..))]
+    reply_timeout: u64,
     /// Directives for the target binary, after `--`: `--target-bin ./ferry -- --maxmemory 1gb`.
     #[arg(last = true, value_name = "TARGET_DIRECTIVES")]
     target_args: Vec<String>,
@@ -93,6 +96,11 @@ impl ServerPair {
         reference.check_empty(self.allow_flush)?;
         target.check_empty(self.allow_flush)?;
         Ok((reference, target))
+    }
+
+    /// The reply timeout.
+    fn reply_timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.reply_timeout)
     }
 }
 
@@ -180,6 +188,63 @@ pub fn main(args: CompatArgs) -> anyhow::Result<()> {
         Err(error) => {
             eprintln!("error: {error:#}");
             std::process::exit(2)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ferry_compat::normalise::{Matcher, RULES};
+
+    /// docs/COMPAT.md, checked against the rule table it documents.
+    const COMPAT_DOC: &str = include_str!("../../../docs/COMPAT.md");
+
+    /// The first three cells of the documentation row of each rule, in table order.
+    fn expected_rows() -> Vec<String> {
+        RULES
+            .iter()
+            .map(|entry| {
+                let applies = match entry.matcher {
+                    Matcher::Any => "any arguments".to_string(),
+                    Matcher::NoArgs => "no arguments".to_string(),
+                    Matcher::Sub(sub) => format!("subcommand {sub}"),
+                };
+                format!("| {} | {applies} | `{:?}` |", entry.command, entry.rule)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_normalisation_rule_is_documented() {
+        let start = COMPAT_DOC
+            .find("<!-- rules:begin -->")
+            .expect("docs/COMPAT.md lacks <!-- rules:begin -->");
+        let end = COMPAT_DOC
+            .find("<!-- rules:end -->")
+            .expect("docs/COMPAT.md lacks <!-- rules:end -->");
+        let documented: Vec<String> = COMPAT_DOC[start..end]
+            .lines()
+            .filter(|line| line.starts_with("| ") && line.contains('`'))
+            .map(|line| {
+                let cells: Vec<&str> = line.split(" | ").take(3).collect();
+                format!("{} |", cells.join(" | "))
+            })
+            .collect();
+        let expected = expected_rows();
+        assert_eq!(
+            documented,
+            expected,
+            "docs/COMPAT.md's rule table is out of sync with RULES in compat-tests/src/normalise.rs; \
+             its rows must start with:\n{}",
+            expected.join("\n")
+        );
+        for entry in RULES {
+            let debug = format!("{:?}", entry.rule);
+            let kind = debug.split([' ', '(']).next().unwrap_or_default();
+            assert!(
+                COMPAT_DOC[end..].contains(&format!("| `{kind}")),
+                "docs/COMPAT.md does not explain the rule kind {kind}"
+            );
         }
     }
 }

@@ -22,6 +22,9 @@ pub enum Format {
     Junit,
 }
 
+/// Longest request or reply shown in a table cell.
+const MAX_CELL_CHARS: usize = 200;
+
 /// Table width when the output is not a terminal.
 const DEFAULT_WIDTH: u16 = 180;
 
@@ -137,12 +140,21 @@ fn example_text(outcome: &Outcome, divergence: &Divergence) -> String {
     format!(
         "[{}{client}] {}\n{}: {}\n{}: {}",
         divergence.origin,
-        divergence.request,
+        shorten(&divergence.request),
         outcome.report.reference_label,
-        divergence.reference,
+        shorten(&divergence.reference),
         outcome.report.target_label,
-        divergence.target
+        shorten(&divergence.target)
     )
+}
+
+/// Cuts text for a table cell (the JSON and JUnit reports keep the harness's longer form).
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= MAX_CELL_CHARS {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(MAX_CELL_CHARS).collect();
+    format!("{cut}… ({} chars)", text.chars().count())
 }
 
 fn origin_json(origin: &Origin) -> Value {

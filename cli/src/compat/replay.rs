@@ -57,7 +57,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
         args.report.interactive(),
         "replaying",
     );
-    let mut runner = endpoint::runner(&reference, &target);
+    let mut runner = endpoint::runner(&reference, &target, args.servers.reply_timeout());
     let mut chunk_starts = Vec::new();
     let started = Instant::now();
     let steps = replay.steps.iter().enumerate().map(|(index, step)| {

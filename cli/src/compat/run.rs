@@ -81,7 +81,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
         args.report.interactive(),
         "comparing",
     );
-    let mut runner = endpoint::runner(&reference, &target);
+    let mut runner = endpoint::runner(&reference, &target, args.servers.reply_timeout());
     let mut units = Vec::new();
     let started = Instant::now();
     let result = drive(&mut runner, &files, &families, &options, &bar, &mut units);
