@@ -7,6 +7,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod server_admin;
+pub mod sorted_sets;
 pub mod strings;
 pub mod transactions;
 
@@ -328,7 +329,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 8] {
+pub fn families() -> [&'static [CommandSpec]; 9] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -338,6 +339,7 @@ pub fn families() -> [&'static [CommandSpec]; 8] {
         server_admin::COMMANDS,
         introspection::COMMANDS,
         transactions::COMMANDS,
+        sorted_sets::COMMANDS,
     ]
 }
 
