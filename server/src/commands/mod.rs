@@ -3,6 +3,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod geo;
 pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
@@ -329,7 +330,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 9] {
+pub fn families() -> [&'static [CommandSpec]; 10] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -340,6 +341,7 @@ pub fn families() -> [&'static [CommandSpec]; 9] {
         introspection::COMMANDS,
         transactions::COMMANDS,
         sorted_sets::COMMANDS,
+        geo::COMMANDS,
     ]
 }
 
