@@ -153,6 +153,20 @@ pub fn run_random(runner: &mut Runner, options: &SuiteOptions) -> Result<(), Err
         let stream = Generator::with_families(seed, &families).take(options.count);
         runner.run_stream(seed, stream)?;
     }
+    // A family with many commands also gets a stream of its own per seed in a mixed run: the same
+    // stream `FERRY_COMPAT_ONLY=<family>` replays.
+    if families.len() > 1 {
+        for &family in &families {
+            let count = family.dedicated_count();
+            if count == 0 {
+                continue;
+            }
+            for &seed in &options.seeds {
+                let stream = Generator::with_families(seed, &[family]).take(count);
+                runner.run_stream(seed, stream)?;
+            }
+        }
+    }
     Ok(())
 }
 
