@@ -236,7 +236,7 @@ fn geoadd(ctx: &mut Ctx<'_>) -> CommandResult {
         }
         at += 1;
     }
-    if (argv.len() - at) % 3 != 0 || (xx && nx) {
+    if !(argv.len() - at).is_multiple_of(3) || (xx && nx) {
         return Err(SYNTAX);
     }
     let elements = (argv.len() - at) / 3;
@@ -333,7 +333,7 @@ enum Search {
     /// GEORADIUSBYMEMBER / _RO: centre member and radius as fixed arguments.
     RadiusMember { store_allowed: bool },
     /// GEOSEARCH / GEOSEARCHSTORE: everything through options.
-    Search { store: bool },
+    Query { store: bool },
 }
 
 fn georadius(ctx: &mut Ctx<'_>) -> CommandResult {
@@ -373,11 +373,11 @@ fn georadiusbymember_ro(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 fn geosearch(ctx: &mut Ctx<'_>) -> CommandResult {
-    search_generic(ctx, Search::Search { store: false })
+    search_generic(ctx, Search::Query { store: false })
 }
 
 fn geosearchstore(ctx: &mut Ctx<'_>) -> CommandResult {
-    search_generic(ctx, Search::Search { store: true })
+    search_generic(ctx, Search::Query { store: true })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -417,7 +417,7 @@ fn stored_zset<'c>(ctx: &'c Ctx<'_>, key: &[u8]) -> Option<&'c ZSet> {
 /// Valkey's `georadiusGeneric`.
 fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
     let argv = ctx.argv;
-    let source = if kind == (Search::Search { store: true }) {
+    let source = if kind == (Search::Query { store: true }) {
         2
     } else {
         1
@@ -448,7 +448,7 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
             }
             5
         }
-        Search::Search { store } => {
+        Search::Query { store } => {
             if store {
                 store_key = Some(1);
                 3
@@ -457,7 +457,7 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
             }
         }
     };
-    let is_search = matches!(kind, Search::Search { .. });
+    let is_search = matches!(kind, Search::Query { .. });
     let store_allowed = matches!(
         kind,
         Search::RadiusCoords {
@@ -496,7 +496,7 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
                 store_distances = word == b"storedist";
                 i += 1;
             }
-            b"storedist" if kind == (Search::Search { store: true }) => store_distances = true,
+            b"storedist" if kind == (Search::Query { store: true }) => store_distances = true,
             b"frommember" if i + 1 < remaining && is_search && !from_lonlat && !by_polygon => {
                 if let Some(zset) = stored_zset(ctx, &argv[source]) {
                     shape.center = member_position(zset, &argv[at + 1])?;
@@ -556,7 +556,7 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
         i += 1;
     }
     if store_key.is_some() && (with_dist || with_hash || with_coord) {
-        let what = if kind == (Search::Search { store: true }) {
+        let what = if kind == (Search::Query { store: true }) {
             "GEOSEARCHSTORE"
         } else {
             "STORE option in GEORADIUS"
@@ -892,7 +892,7 @@ mod tests {
         assert_eq!(human_text(180.0), "180");
         assert_eq!(human_text(-0.0), "0");
         assert_eq!(human_text(-1e-20), "0");
-        assert_eq!(human_text(13.36138933897018433), "13.36138933897018433");
+        assert_eq!(human_text(13.361389338970184), "13.36138933897018433");
     }
 
     #[test]

@@ -273,7 +273,7 @@ const OUT_OF_RANGE: CommandError = CommandError::fixed("ERR value is out of rang
 
 /// The keys named by a `numkeys` argument at `at`, starting right after it.
 fn keys_after_numkeys(argv: &Argv, at: usize) -> Vec<usize> {
-    let Some(count) = argv.get(at).and_then(|arg| parse_i64(arg)) else {
+    let Some(count) = argv.get(at).and_then(parse_i64) else {
         return Vec::new();
     };
     match usize::try_from(count) {
@@ -470,7 +470,7 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr_command: bool) -> CommandResult {
     if flags.nx && flags.xx {
         return Err(XX_AND_NX);
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(GT_LT_NX);
     }
     if flags.incr && elements > 1 {

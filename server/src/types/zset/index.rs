@@ -18,22 +18,12 @@ const MIN_SLOTS: usize = 8;
 const EMPTY: u8 = 0;
 
 /// A hash set of element pointers.
+#[derive(Default)]
 pub struct Index {
     ctrl: Vec<u8>,
     slots: Vec<Option<ElemRef>>,
     len: usize,
     hasher: foldhash::fast::RandomState,
-}
-
-impl Default for Index {
-    fn default() -> Self {
-        Index {
-            ctrl: Vec::new(),
-            slots: Vec::new(),
-            len: 0,
-            hasher: foldhash::fast::RandomState::default(),
-        }
-    }
 }
 
 /// The member bytes of a stored element.

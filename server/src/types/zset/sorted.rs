@@ -40,6 +40,11 @@ impl Sorted {
         self.tree.len()
     }
 
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.tree.len() == 0
+    }
+
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         let elem = self.index.get(member)?;

@@ -596,7 +596,7 @@ mod tests {
 
     fn member(n: u16) -> Vec<u8> {
         let mut m = format!("m{n}").into_bytes();
-        if n % 13 == 0 {
+        if n.is_multiple_of(13) {
             m.extend(std::iter::repeat_n(b'z', 300));
         }
         m
