@@ -350,15 +350,12 @@ fn write_zset<'s>(
     }
 }
 
-/// After a write: releases listpack slack, and deletes the key when the set became empty (Valkey never
-/// keeps an empty collection). Returns true when the key was deleted.
+/// After a write: deletes the key when the set became empty (Valkey never keeps an empty collection).
+/// Returns true when the key was deleted.
 fn settle(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     let now = ctx.now_ms;
     let empty = match ctx.db().get_mut(key, now) {
-        Some(Value::ZSet(zset)) => {
-            zset.shrink();
-            zset.is_empty()
-        }
+        Some(Value::ZSet(zset)) => zset.is_empty(),
         _ => false,
     };
     if empty {

@@ -14,6 +14,7 @@ mod tree;
 use ferry_rdb::listpack::Listpack;
 
 use elem::Elem;
+use packed::Packed;
 pub use sorted::Sorted;
 
 /// Largest listpack Valkey builds (`LISTPACK_MAX_SAFETY_SIZE`).
@@ -32,7 +33,7 @@ pub struct Limits {
 #[derive(Debug, Clone)]
 pub enum ZSet {
     /// Member, score, member, score ... in order.
-    Listpack(Listpack),
+    Listpack(Packed),
     /// The large encoding.
     Skiplist(Box<Sorted>),
 }
@@ -193,7 +194,7 @@ impl Range {
 
 impl Default for ZSet {
     fn default() -> Self {
-        ZSet::Listpack(Listpack::new())
+        ZSet::Listpack(Packed::default())
     }
 }
 
@@ -225,7 +226,7 @@ impl ZSet {
     /// `value_len_hint` bytes (`zsetTypeCreate`).
     pub fn with_hint(size_hint: usize, value_len_hint: usize, limits: Limits) -> ZSet {
         if size_hint <= limits.max_entries && value_len_hint <= limits.max_value {
-            ZSet::Listpack(Listpack::new())
+            ZSet::Listpack(Packed::default())
         } else {
             ZSet::Skiplist(Box::default())
         }
@@ -249,8 +250,9 @@ impl ZSet {
                 score::stored_text(*score, &mut text);
                 lp.push_back(&text);
             }
-            lp.shrink_to_fit();
-            ZSet::Listpack(lp)
+            let mut packed = Packed::default();
+            packed.edit(|bytes| *bytes = lp);
+            ZSet::Listpack(packed)
         } else {
             ZSet::Skiplist(Box::new(Sorted::from_sorted(
                 pairs.iter().map(|(m, s)| (m.as_slice(), *s)),
@@ -261,7 +263,7 @@ impl ZSet {
     /// Number of elements.
     pub fn len(&self) -> usize {
         match self {
-            ZSet::Listpack(lp) => packed::len(lp),
+            ZSet::Listpack(lp) => packed::len(lp.view()),
             ZSet::Skiplist(sorted) => sorted.len(),
         }
     }
@@ -293,23 +295,16 @@ impl ZSet {
         let ZSet::Listpack(lp) = self else {
             return;
         };
-        let elems: Vec<Elem> = packed::pairs_from(lp, 0, false)
+        let elems: Vec<Elem> = packed::pairs_from(lp.view(), 0, false)
             .map(|(member, score)| packed::with_text(member, |text| Elem::new(text, score)))
             .collect();
         *self = ZSet::Skiplist(Box::new(Sorted::from_elems(elems)));
     }
 
-    /// Releases spare listpack capacity after a write.
-    pub fn shrink(&mut self) {
-        if let ZSet::Listpack(lp) = self {
-            lp.shrink_to_fit();
-        }
-    }
-
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            ZSet::Listpack(lp) => packed::find(lp, member).map(|(_, _, score)| score),
+            ZSet::Listpack(lp) => packed::find(lp.view(), member).map(|(_, _, score)| score),
             ZSet::Skiplist(sorted) => sorted.score(member),
         }
     }
@@ -321,7 +316,7 @@ impl ZSet {
             return Added::Nan;
         }
         if let ZSet::Listpack(lp) = self {
-            if let Some((at, _, current)) = packed::find(lp, member) {
+            if let Some((at, _, current)) = packed::find(lp.view(), member) {
                 let new = match decide(current, score, flags) {
                     Ok(new) => new,
                     Err(outcome) => return outcome,
@@ -329,18 +324,20 @@ impl ZSet {
                 if new == current {
                     return Added::Same(new);
                 }
-                packed::delete(lp, at);
-                packed::insert(lp, member, new);
+                lp.edit(|lp| {
+                    packed::delete(lp, at);
+                    packed::insert(lp, member, new);
+                });
                 return Added::Updated(new);
             }
             if flags.xx {
                 return Added::Skipped;
             }
-            let fits = packed::len(lp) < limits.max_entries
+            let fits = packed::len(lp.view()) < limits.max_entries
                 && member.len() <= limits.max_value
-                && lp.byte_len() + member.len() <= LISTPACK_SAFETY_SIZE;
+                && lp.view().byte_len() + member.len() <= LISTPACK_SAFETY_SIZE;
             if fits {
-                packed::insert(lp, member, score);
+                lp.edit(|lp| packed::insert(lp, member, score));
                 return Added::New(score);
             }
             self.convert_to_skiplist();
@@ -371,9 +368,9 @@ impl ZSet {
     /// Removes `member`. Returns true when it was there.
     pub fn remove(&mut self, member: &[u8]) -> bool {
         match self {
-            ZSet::Listpack(lp) => match packed::find(lp, member) {
+            ZSet::Listpack(lp) => match packed::find(lp.view(), member) {
                 Some((at, _, _)) => {
-                    packed::delete(lp, at);
+                    lp.edit(|lp| packed::delete(lp, at));
                     true
                 }
                 None => false,
@@ -385,7 +382,9 @@ impl ZSet {
     /// The 0-based rank (lowest score first) and the score of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
         match self {
-            ZSet::Listpack(lp) => packed::find(lp, member).map(|(_, rank, score)| (rank, score)),
+            ZSet::Listpack(lp) => {
+                packed::find(lp.view(), member).map(|(_, rank, score)| (rank, score))
+            }
             ZSet::Skiplist(sorted) => sorted.rank(member),
         }
     }
@@ -395,7 +394,7 @@ impl ZSet {
     pub fn visit(&self, rank: usize, reverse: bool, mut f: impl FnMut(&[u8], f64) -> bool) {
         match self {
             ZSet::Listpack(lp) => {
-                for (member, score) in packed::pairs_from(lp, rank, reverse) {
+                for (member, score) in packed::pairs_from(lp.view(), rank, reverse) {
                     if !packed::with_text(member, |text| f(text, score)) {
                         return;
                     }
@@ -461,7 +460,7 @@ impl ZSet {
         }
         let first = match self {
             ZSet::Listpack(lp) => {
-                packed::pairs_from(lp, 0, false).position(|(member, score)| {
+                packed::pairs_from(lp.view(), 0, false).position(|(member, score)| {
                     packed::with_text(member, |text| range.gte_min(text, score))
                 })?
             }
@@ -480,10 +479,9 @@ impl ZSet {
         }
         let last = match self {
             ZSet::Listpack(lp) => {
-                let from_end =
-                    packed::pairs_from(lp, self.len() - 1, true).position(|(member, score)| {
-                        packed::with_text(member, |text| range.lte_max(text, score))
-                    })?;
+                let from_end = packed::pairs_from(lp.view(), self.len() - 1, true).position(
+                    |(member, score)| packed::with_text(member, |text| range.lte_max(text, score)),
+                )?;
                 self.len() - 1 - from_end
             }
             ZSet::Skiplist(sorted) => sorted
@@ -590,7 +588,7 @@ impl ZSet {
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
         let count = end + 1 - start;
         match self {
-            ZSet::Listpack(lp) => packed::delete_ranks(lp, start, count),
+            ZSet::Listpack(lp) => lp.edit(|lp| packed::delete_ranks(lp, start, count)),
             ZSet::Skiplist(sorted) => {
                 for _ in 0..count {
                     sorted.remove_at(start);
@@ -642,7 +640,7 @@ impl ZSet {
     pub fn scan_step(&self, cursor: u64, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
         match self {
             ZSet::Listpack(lp) => {
-                let mut entries = lp.iter();
+                let mut entries = lp.view().iter();
                 while let (Some(member), Some(score)) = (entries.next(), entries.next()) {
                     packed::with_text(member, |m| packed::with_text(score, |s| visit(m, s)));
                 }
@@ -714,6 +712,11 @@ mod tests {
             });
         }
         out
+    }
+
+    #[test]
+    fn a_sorted_set_handle_is_two_words() {
+        assert_eq!(std::mem::size_of::<ZSet>(), 16);
     }
 
     #[test]
