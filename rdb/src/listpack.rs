@@ -217,6 +217,22 @@ pub fn encode_integer_element(value: i64, out: &mut Vec<u8>) {
     encode_backlen(len, out);
 }
 
+/// Bytes `value` takes once stored as an element: encoding, data and backlen.
+pub fn encoded_len(value: &[u8]) -> usize {
+    let payload = match as_integer(value) {
+        Some(n) if (0..=127).contains(&n) => 1,
+        Some(n) if (-4096..=4095).contains(&n) => 2,
+        Some(n) if (-32768..=32767).contains(&n) => 3,
+        Some(n) if (-8_388_608..=8_388_607).contains(&n) => 4,
+        Some(n) if (i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) => 5,
+        Some(_) => 9,
+        None if value.len() < 64 => 1 + value.len(),
+        None if value.len() < 4096 => 2 + value.len(),
+        None => 5 + value.len(),
+    };
+    payload + backlen_size(payload)
+}
+
 /// Size of the encoding+data of the entry starting at `buf[0]`, if it fits in `buf`.
 fn entry_payload_size(buf: &[u8]) -> Option<usize> {
     let first = *buf.first()?;
@@ -442,6 +458,51 @@ impl Listpack {
         offset
     }
 
+    /// Removes up to `count` elements starting with the one at `offset` (fewer when the listpack ends
+    /// first); returns how many were removed.
+    pub fn remove_range(&mut self, offset: usize, count: usize) -> usize {
+        let mut end = offset;
+        let mut removed = 0;
+        while removed < count && self.bytes.get(end).is_some_and(|&b| b != END) {
+            let Some(payload) = entry_payload_size(&self.bytes[end..]) else {
+                break;
+            };
+            end += payload + backlen_size(payload);
+            removed += 1;
+        }
+        if removed > 0 {
+            self.bytes.drain(offset..end);
+            self.set_header(-(removed as isize));
+        }
+        removed
+    }
+
+    /// Appends every element of `other` (Valkey's `lpMerge`: the bytes of both, one header).
+    pub fn append(&mut self, other: &Listpack) {
+        let added = other.len();
+        let entries = &other.bytes[HEADER_SIZE..other.bytes.len() - 1];
+        self.bytes.reserve_exact(entries.len());
+        let end = self.bytes.len() - 1;
+        self.bytes.splice(end..end, entries.iter().copied());
+        self.set_header(added as isize);
+    }
+
+    /// Makes room for exactly `additional` more bytes, so the next insertions do not over-allocate
+    /// (Valkey resizes a listpack to its exact size on every change).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.bytes.reserve_exact(additional);
+    }
+
+    /// Bytes allocated, used or not.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Releases unused allocated bytes.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
     /// Replaces the element at `offset` with `value`; returns its offset.
     pub fn replace(&mut self, offset: usize, value: &[u8]) -> usize {
         self.remove(offset);
@@ -609,6 +670,47 @@ mod tests {
         let mut bytes = lp.into_bytes();
         bytes[HEADER_SIZE] = 0x85; // claims 5 bytes of string data
         assert!(Listpack::from_bytes(bytes).is_err());
+    }
+
+    #[test]
+    fn ranges_merges_and_sizes() {
+        let mut lp = Listpack::new();
+        for value in ["a", "1", "hello", "-70000", "", "x"] {
+            assert_eq!(encoded_len(value.as_bytes()), {
+                let mut out = Vec::new();
+                encode_element(value.as_bytes(), &mut out);
+                out.len()
+            });
+            lp.push_back(value.as_bytes());
+        }
+        for len in [63, 64, 4095, 4096, 20000] {
+            let value = vec![b'v'; len];
+            let mut out = Vec::new();
+            encode_element(&value, &mut out);
+            assert_eq!(encoded_len(&value), out.len());
+        }
+        let mut tail = lp.clone();
+        let second = lp.seek(1).unwrap();
+        assert_eq!(lp.remove_range(second, 3), 3);
+        let kept: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(kept, vec![b"a".to_vec(), b"".to_vec(), b"x".to_vec()]);
+        validate(lp.as_bytes()).unwrap();
+        let last = lp.seek(-1).unwrap();
+        assert_eq!(lp.remove_range(last, 10), 1);
+        assert_eq!(lp.len(), 2);
+        let first = tail.first().unwrap();
+        tail.remove_range(first, 4);
+        lp.append(&tail);
+        validate(lp.as_bytes()).unwrap();
+        let merged: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(
+            merged,
+            vec![b"a".to_vec(), b"".to_vec(), b"".to_vec(), b"x".to_vec()]
+        );
+        lp.reserve_exact(100);
+        assert!(lp.capacity() >= lp.byte_len() + 100);
+        lp.shrink_to_fit();
+        assert_eq!(lp.capacity(), lp.byte_len());
     }
 
     proptest! {

@@ -2,6 +2,7 @@
 
 pub mod bitfield;
 pub mod hll;
+pub mod list;
 pub mod long_double;
 pub mod string;
 
@@ -12,6 +13,8 @@ pub use string::Str;
 pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
+    /// A list.
+    List(Box<list::List>),
 }
 
 impl Value {
@@ -19,6 +22,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
         }
     }
 
@@ -26,6 +30,7 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::List(list) => list.encoding_name(),
         }
     }
 }
