@@ -3,7 +3,8 @@
 
 Usage: list-memory.py PORT PID SHAPE, SHAPE being `small` (100k lists of 10 short elements) or
 `large` (100k lists of 1000 elements of 8 bytes, which become quicklists). Prints bytes per list.
-The server should be freshly started and empty.
+The server should be freshly started and empty. RSS is read after the loading connection is closed
+and the allocator has settled.
 """
 
 import socket
@@ -69,7 +70,10 @@ def main():
                 del buffer[: buffer.rfind(b"\r\n") + 2]
                 if b"-" in data[:1]:
                     raise RuntimeError(data[:200])
-    time.sleep(2)
+    # Close the loading connection and give the allocator time to return freed pages (jemalloc's dirty
+    # page decay is 10 s), so only the lists' own memory remains.
+    sock.close()
+    time.sleep(12)
     after = rss_bytes(pid)
     print(f"{shape}: {LISTS} lists, RSS {before/1e6:.1f} MB -> {after/1e6:.1f} MB, "
           f"{(after-before)/LISTS:.0f} bytes per list")

@@ -6,9 +6,8 @@
 //!
 //! `list-compress-depth` is not implemented: nodes are never LZF-compressed.
 
-use std::collections::VecDeque;
-
 use ferry_rdb::listpack::{encoded_len, Entry, Listpack};
+use thin_vec::ThinVec;
 
 /// Fill factors beyond which Valkey clamps a quicklist's own fill (`quicklistSetFill`).
 const FILL_MIN: i64 = -5;
@@ -135,10 +134,11 @@ pub fn seek(lp: &Listpack, index: usize) -> Option<usize> {
     }
 }
 
-/// The quicklist proper.
+/// The quicklist proper. 24 bytes: the node array is a thin vector, so a list value stays one small
+/// allocation plus the node array plus the nodes' listpacks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quicklist {
-    nodes: VecDeque<Node>,
+    nodes: ThinVec<Node>,
     count: usize,
     fill: i16,
 }
@@ -147,7 +147,7 @@ impl Quicklist {
     /// An empty quicklist whose nodes obey `fill` (clamped like Valkey's `quicklistSetFill`).
     pub fn new(fill: i64) -> Quicklist {
         Quicklist {
-            nodes: VecDeque::new(),
+            nodes: ThinVec::new(),
             count: 0,
             fill: fill.clamp(FILL_MIN, FILL_MAX) as i16,
         }
@@ -158,7 +158,8 @@ impl Quicklist {
         let mut ql = Quicklist::new(fill);
         if !lp.is_empty() {
             ql.count = lp.len();
-            ql.nodes.push_back(Node::Packed(lp));
+            ql.nodes.reserve_exact(1);
+            ql.nodes.push(Node::Packed(lp));
         }
         ql
     }
@@ -179,16 +180,16 @@ impl Quicklist {
     }
 
     /// The nodes, head first.
-    pub fn nodes(&self) -> &VecDeque<Node> {
+    pub fn nodes(&self) -> &[Node] {
         &self.nodes
     }
 
     /// Takes the only node's listpack out when the quicklist is a single packed node.
     pub fn into_single_listpack(mut self) -> Result<Listpack, Quicklist> {
         if self.nodes.len() == 1 {
-            match self.nodes.pop_front() {
+            match self.nodes.pop() {
                 Some(Node::Packed(lp)) => return Ok(lp),
-                Some(node) => self.nodes.push_back(node),
+                Some(node) => self.nodes.push(node),
                 None => {}
             }
         }
@@ -233,7 +234,8 @@ impl Quicklist {
     }
 
     fn remove_node(&mut self, at: usize) {
-        if let Some(node) = self.nodes.remove(at) {
+        if at < self.nodes.len() {
+            let node = self.nodes.remove(at);
             self.count -= node.count();
         }
         if self.nodes.capacity() > self.nodes.len() + 4 {
@@ -245,7 +247,7 @@ impl Quicklist {
     pub fn push_front(&mut self, value: &[u8]) {
         let fill = self.fill_i64();
         if self.allow_insert(Some(0), value.len()) {
-            if let Some(Node::Packed(lp)) = self.nodes.front_mut() {
+            if let Some(Node::Packed(lp)) = self.nodes.first_mut() {
                 push_front(lp, value);
             }
         } else {
@@ -259,7 +261,7 @@ impl Quicklist {
         let fill = self.fill_i64();
         let tail = self.nodes.len().checked_sub(1);
         if self.allow_insert(tail, value.len()) {
-            if let Some(Node::Packed(lp)) = self.nodes.back_mut() {
+            if let Some(Node::Packed(lp)) = self.nodes.last_mut() {
                 push_back(lp, value);
             }
         } else {
@@ -447,7 +449,10 @@ impl Quicklist {
 
     /// Merges node `b` into node `a` (`a` is left of `b`, `b == a + 1`).
     fn merge_pair(&mut self, a: usize) {
-        let Some(Node::Packed(right)) = self.nodes.remove(a + 1) else {
+        if a + 1 >= self.nodes.len() {
+            return;
+        }
+        let Node::Packed(right) = self.nodes.remove(a + 1) else {
             return;
         };
         if let Some(Node::Packed(left)) = self.nodes.get_mut(a) {

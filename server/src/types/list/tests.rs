@@ -240,3 +240,10 @@ proptest! {
         prop_assert_eq!(backwards, model.iter().rev().cloned().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn values_stay_small() {
+    // A list value is one pointer in `Value`, to a 32-byte allocation (jemalloc's 32-byte class).
+    assert_eq!(std::mem::size_of::<List>(), 32);
+    assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
+}
