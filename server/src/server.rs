@@ -206,6 +206,23 @@ impl Server {
         }
     }
 
+    /// Closes clients idle for longer than `timeout` seconds (0 disables it). Like Valkey, clients parked
+    /// by a blocking command and MONITOR clients are left alone.
+    pub fn close_idle_clients(&mut self) {
+        let timeout_s = self.config.get_i64("timeout");
+        if timeout_s <= 0 {
+            return;
+        }
+        let cutoff = unix_ms() - timeout_s * 1000;
+        for client in self.clients.values() {
+            let mut client = client.borrow_mut();
+            if client.last_interaction_ms < cutoff && !client.blocked && !client.monitor && !client.kill {
+                client.kill = true;
+                client.wakeup.notify_one();
+            }
+        }
+    }
+
     /// Appends `line` to every MONITOR client's output and wakes them.
     pub fn feed_monitors(&mut self, line: &[u8]) {
         for id in &self.monitors {
