@@ -216,7 +216,11 @@ impl Server {
         let cutoff = unix_ms() - timeout_s * 1000;
         for client in self.clients.values() {
             let mut client = client.borrow_mut();
-            if client.last_interaction_ms < cutoff && !client.blocked && !client.monitor && !client.kill {
+            if client.last_interaction_ms < cutoff
+                && !client.blocked
+                && !client.monitor
+                && !client.kill
+            {
                 client.kill = true;
                 client.wakeup.notify_one();
             }

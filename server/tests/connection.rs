@@ -309,7 +309,7 @@ fn client_list_shows_every_connection_in_id_order() {
 }
 
 #[test]
-fn idle_clients_are_closed_after_timeout_but_blocked_ones_are_not() {
+fn idle_clients_are_closed_after_timeout_and_active_ones_stay() {
     let port = start_server(&["--timeout", "1"]);
     let mut idle = Conn::open(port);
     assert_eq!(idle.call(&["PING"]), "+PONG\r\n");
