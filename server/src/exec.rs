@@ -19,6 +19,9 @@ pub enum Flow {
     Close,
     /// The command cannot run yet (CLIENT PAUSE): run the same arguments again later.
     Retry,
+    /// The command blocked: the connection must park the client with the request left in
+    /// `client.block_request` (see `blocking`).
+    Block,
 }
 
 /// Resolves `argv` to a command (or subcommand), or the error Valkey gives when there is none or the
@@ -91,7 +94,14 @@ pub fn execute(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
         // Nothing ran: a CLIENT REPLY SKIP still applies to the command when it runs.
         return flow;
     }
+    if client.block_request.is_some() {
+        // No reply yet: the reply mode applies when the parked command finally replies.
+        return Flow::Block;
+    }
     apply_reply_mode(client, reply_start);
+    // Like Valkey, clients blocked on keys this command (or a whole EXEC) modified are served before
+    // anything else runs.
+    crate::blocking::serve_ready_keys(server);
     flow
 }
 

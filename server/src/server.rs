@@ -78,6 +78,8 @@ pub struct Server {
     pub shutdown_requested: bool,
     /// DEBUG SET-ACTIVE-EXPIRE.
     pub active_expire_enabled: bool,
+    /// Clients parked by blocking commands.
+    pub blocking: crate::blocking::Blocking,
     /// Unix ms of the last successful save (INFO `rdb_last_save_time`).
     pub last_save_ms: i64,
     /// The replication ID (INFO `master_replid`): 40 hex characters, distinct from `run_id`.
@@ -114,6 +116,7 @@ impl Server {
             pause: None,
             shutdown_requested: false,
             active_expire_enabled: true,
+            blocking: crate::blocking::Blocking::default(),
             last_save_ms: now,
             replication_id,
             startup_memory: crate::stats::memory_usage().allocated,
@@ -144,6 +147,7 @@ impl Server {
 
     /// Marks `key` in `db` as modified: transactions watching it will abort (Valkey's `signalModifiedKey`).
     pub fn touch_key(&mut self, db: usize, key: &[u8]) {
+        self.blocking.key_modified(db, key);
         if self.watched_keys.is_empty() {
             return;
         }
@@ -159,6 +163,7 @@ impl Server {
     /// Marks every watched key of `db` (or of every db with `None`) that exists as modified: used by
     /// FLUSHDB, FLUSHALL and SWAPDB.
     pub fn touch_all_keys(&mut self, db: Option<usize>) {
+        self.blocking.all_keys_modified(db);
         let now = unix_ms();
         let mut dirty = Vec::new();
         for ((watched_db, key), watchers) in &self.watched_keys {
@@ -197,6 +202,27 @@ impl Server {
                 if sampled == 0 || expired * 100 / sampled <= 10 {
                     break;
                 }
+            }
+        }
+    }
+
+    /// Closes clients idle for longer than `timeout` seconds (0 disables it). Like Valkey, clients parked
+    /// by a blocking command and MONITOR clients are left alone.
+    pub fn close_idle_clients(&mut self) {
+        let timeout_s = self.config.get_i64("timeout");
+        if timeout_s <= 0 {
+            return;
+        }
+        let cutoff = unix_ms() - timeout_s * 1000;
+        for client in self.clients.values() {
+            let mut client = client.borrow_mut();
+            if client.last_interaction_ms < cutoff
+                && !client.blocked
+                && !client.monitor
+                && !client.kill
+            {
+                client.kill = true;
+                client.wakeup.notify_one();
             }
         }
     }

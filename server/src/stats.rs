@@ -1,7 +1,7 @@
 //! Server-wide counters reported by INFO and reset by CONFIG RESETSTAT, the sampled "instantaneous"
 //! rates, and readings of the process's memory and CPU use.
 
-use std::collections::HashMap;
+use foldhash::HashMap;
 
 /// Per-command call statistics (INFO commandstats).
 #[derive(Debug, Default, Clone)]

@@ -226,7 +226,7 @@ fn clients_section(server: &Server, s: &mut Section<'_>) {
     s.field("maxclients", server.config.get_i64("maxclients"));
     s.field("client_recent_max_input_buffer", 0);
     s.field("client_recent_max_output_buffer", 0);
-    s.field("blocked_clients", 0);
+    s.field("blocked_clients", server.blocking.len());
     s.field("tracking_clients", 0);
     s.field("pubsub_clients", 0);
     s.field("watching_clients", watching);
