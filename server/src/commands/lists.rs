@@ -1,10 +1,11 @@
 //! List commands: pushes (LPUSH RPUSH LPUSHX RPUSHX LINSERT), pops (LPOP RPOP LMPOP), moves (LMOVE
-//! RPOPLPUSH), reads (LRANGE LLEN LINDEX LPOS) and edits (LSET LREM LTRIM), with Valkey 9.1's replies,
-//! error texts and encoding conversions.
+//! RPOPLPUSH), reads (LRANGE LLEN LINDEX LPOS), edits (LSET LREM LTRIM) and the blocking forms (BLPOP
+//! BRPOP BLMPOP BLMOVE BRPOPLPUSH), with Valkey 9.1's replies, error texts and encoding conversions.
 
 use ferry_resp::number::parse_i64;
 use ferry_resp::{Argv, ReplyBuffer};
 
+use crate::blocking::{parse_timeout, TimeoutReply};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
 use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, WRONG_TYPE,
@@ -18,6 +19,15 @@ const ACL_READ_SLOW: u64 = acl::READ | acl::LIST | acl::SLOW;
 const ACL_WRITE_FAST: u64 = acl::WRITE | acl::LIST | acl::FAST;
 const ACL_WRITE_SLOW: u64 = acl::WRITE | acl::LIST | acl::SLOW;
 
+const BLOCKING_WRITE: u32 = flags::WRITE | flags::BLOCKING;
+const ACL_BLOCKING: u64 = ACL_WRITE_SLOW | acl::BLOCKING;
+
+/// Every argument but the first and the last (the timeout) is a key (BLPOP, BRPOP).
+const KEYS_BEFORE_TIMEOUT: KeySpec = KeySpec {
+    first: 1,
+    last: -2,
+    step: 1,
+};
 /// Keys at 1 and 2 (LMOVE, RPOPLPUSH).
 const TWO_KEYS: KeySpec = KeySpec {
     first: 1,
@@ -102,6 +112,48 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
     CommandSpec::new("lrem", 4, flags::WRITE, ACL_WRITE_SLOW, KEY1, lrem),
     CommandSpec::new("ltrim", 4, flags::WRITE, ACL_WRITE_SLOW, KEY1, ltrim),
+    CommandSpec::new(
+        "blpop",
+        -3,
+        BLOCKING_WRITE,
+        ACL_BLOCKING,
+        KEYS_BEFORE_TIMEOUT,
+        blpop,
+    ),
+    CommandSpec::new(
+        "brpop",
+        -3,
+        BLOCKING_WRITE,
+        ACL_BLOCKING,
+        KEYS_BEFORE_TIMEOUT,
+        brpop,
+    ),
+    CommandSpec::new(
+        "blmpop",
+        -5,
+        BLOCKING_WRITE,
+        ACL_BLOCKING,
+        // The keys are found through `numkeys`.
+        crate::commands::NO_KEYS,
+        blmpop,
+    )
+    .with_movable_keys(blmpop_keys),
+    CommandSpec::new(
+        "blmove",
+        6,
+        BLOCKING_WRITE | flags::DENYOOM,
+        ACL_BLOCKING,
+        TWO_KEYS,
+        blmove,
+    ),
+    CommandSpec::new(
+        "brpoplpush",
+        4,
+        BLOCKING_WRITE | flags::DENYOOM,
+        ACL_BLOCKING,
+        TWO_KEYS,
+        brpoplpush,
+    ),
 ];
 
 const INDEX_OUT_OF_RANGE: CommandError = CommandError::fixed("ERR index out of range");
@@ -749,6 +801,131 @@ fn ltrim(ctx: &mut Ctx<'_>) -> CommandResult {
     list.remove_range(remaining - right as usize, right as usize);
     ctx.reply().ok();
     elements_removed(ctx, &argv[1], (left + right) as u64);
+    Ok(())
+}
+
+/// True when one of `keys` holds a live list. A parked command re-run after a change only proceeds
+/// then: Valkey serves a client blocked on a key only once that key holds the type it waits for, so a
+/// key that became a string leaves it blocked rather than failing it with WRONGTYPE.
+fn any_list(ctx: &mut Ctx<'_>, keys: &[Vec<u8>]) -> bool {
+    let now = ctx.now_ms;
+    let db = ctx.db();
+    keys.iter().any(|key| {
+        !db.is_expired(key, now)
+            && matches!(db.peek(key), Some(Value::List(list)) if !list.is_empty())
+    })
+}
+
+/// Parks the client on `keys`, or, where blocking is not allowed (inside MULTI), replies at once with
+/// `instead`. A list command that times out always replies with a null array, even BLMOVE, whose
+/// immediate reply is a null bulk string (Valkey's `replyToBlockedClientTimedOut`).
+fn block(ctx: &mut Ctx<'_>, keys: Vec<Vec<u8>>, deadline_ms: Option<i64>, instead: TimeoutReply) {
+    if ctx.may_block() {
+        ctx.block_on_keys(keys, deadline_ms, TimeoutReply::NullArray);
+    } else {
+        match instead {
+            TimeoutReply::NullArray => ctx.reply().null_array(),
+            TimeoutReply::NullBulk => ctx.reply().null(),
+        }
+    }
+}
+
+fn blpop(ctx: &mut Ctx<'_>) -> CommandResult {
+    blocking_pop(ctx, false)
+}
+
+fn brpop(ctx: &mut Ctx<'_>) -> CommandResult {
+    blocking_pop(ctx, true)
+}
+
+/// BLPOP/BRPOP key [key ...] timeout: pops one element from the first non-empty list, replying
+/// `[key, element]`, or blocks until one of the keys gets elements.
+fn blocking_pop(ctx: &mut Ctx<'_>, tail: bool) -> CommandResult {
+    let deadline = parse_timeout(ctx.arg(ctx.argc() - 1), ctx.now_ms)?;
+    let argv = ctx.argv;
+    let keys: Vec<Vec<u8>> = argv
+        .iter()
+        .skip(1)
+        .take(argv.len() - 2)
+        .map(<[u8]>::to_vec)
+        .collect();
+    if ctx.client.reprocessing_blocked && !any_list(ctx, &keys) {
+        block(ctx, keys, deadline, TimeoutReply::NullArray);
+        return Ok(());
+    }
+    for key in &keys {
+        let Some(list) = write_list(ctx.server, ctx.db_index, key, ctx.now_ms)? else {
+            continue;
+        };
+        let Some(popped) = list.pop(tail) else {
+            continue;
+        };
+        let reply = &mut ctx.client.reply;
+        reply.array(2);
+        reply.bulk(key);
+        reply_popped(reply, &popped);
+        elements_removed(ctx, key, 1);
+        return Ok(());
+    }
+    block(ctx, keys, deadline, TimeoutReply::NullArray);
+    Ok(())
+}
+
+fn blmpop_keys(argv: &Argv) -> Vec<usize> {
+    multi_pop_keys(argv, 2)
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
+fn blmpop(ctx: &mut Ctx<'_>) -> CommandResult {
+    let pop = parse_multi_pop(ctx, 2)?;
+    let deadline = parse_timeout(ctx.arg(1), ctx.now_ms)?;
+    let argv = ctx.argv;
+    let keys: Vec<Vec<u8>> = argv
+        .iter()
+        .skip(pop.first_key)
+        .take(pop.numkeys)
+        .map(<[u8]>::to_vec)
+        .collect();
+    if ctx.client.reprocessing_blocked && !any_list(ctx, &keys) {
+        block(ctx, keys, deadline, TimeoutReply::NullArray);
+        return Ok(());
+    }
+    if !multi_pop(ctx, &pop)? {
+        block(ctx, keys, deadline, TimeoutReply::NullArray);
+    }
+    Ok(())
+}
+
+/// BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout.
+fn blmove(ctx: &mut Ctx<'_>) -> CommandResult {
+    let from_tail = parse_side(ctx.arg(3))?;
+    let to_tail = parse_side(ctx.arg(4))?;
+    let deadline = parse_timeout(ctx.arg(5), ctx.now_ms)?;
+    blocking_move(ctx, from_tail, to_tail, deadline)
+}
+
+/// BRPOPLPUSH source destination timeout.
+fn brpoplpush(ctx: &mut Ctx<'_>) -> CommandResult {
+    let deadline = parse_timeout(ctx.arg(3), ctx.now_ms)?;
+    blocking_move(ctx, true, false, deadline)
+}
+
+/// Valkey's `blmoveGenericCommand`: moves an element when the source exists, blocks on the source
+/// otherwise.
+fn blocking_move(
+    ctx: &mut Ctx<'_>,
+    from_tail: bool,
+    to_tail: bool,
+    deadline: Option<i64>,
+) -> CommandResult {
+    let source = ctx.arg(1).to_vec();
+    let waits_on = std::slice::from_ref(&source);
+    let still_waiting = ctx.client.reprocessing_blocked && !any_list(ctx, waits_on);
+    if still_waiting || write_list(ctx.server, ctx.db_index, &source, ctx.now_ms)?.is_none() {
+        block(ctx, vec![source], deadline, TimeoutReply::NullBulk);
+        return Ok(());
+    }
+    move_element(ctx, from_tail, to_tail)?;
     Ok(())
 }
 
