@@ -1,5 +1,5 @@
 //! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
-//! hyperloglog, transactions) with weights, and arguments from small pools so commands collide on the
+//! hyperloglog, lists, transactions) with weights, and arguments from small pools so commands collide on the
 //! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
 //! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
 //! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
@@ -28,6 +28,8 @@ pub enum Family {
     HyperLogLog,
     /// MULTI ... EXEC/DISCARD blocks, WATCH, stray EXEC.
     Transactions,
+    /// LPUSH, LRANGE, LINSERT, LMOVE, LMPOP, the blocking pops with short timeouts, ...
+    Lists,
 }
 
 impl Family {
@@ -38,6 +40,7 @@ impl Family {
         Family::Bitmaps,
         Family::HyperLogLog,
         Family::Transactions,
+        Family::Lists,
     ];
 
     /// The name used in `FERRY_COMPAT_ONLY` (and the case file of the same family).
@@ -48,6 +51,7 @@ impl Family {
             Family::Bitmaps => "bitmaps",
             Family::HyperLogLog => "hyperloglog",
             Family::Transactions => "transactions",
+            Family::Lists => "lists",
         }
     }
 
@@ -67,6 +71,17 @@ impl Family {
             Family::Bitmaps => 15,
             Family::HyperLogLog => 10,
             Family::Transactions => 5,
+            Family::Lists => 30,
+        }
+    }
+
+    /// Commands per seed of an extra stream of this family alone, run after the mixed streams (its
+    /// seed is the mixed stream's plus 1000, so `FERRY_COMPAT_ONLY=<family> FERRY_COMPAT_SEED=1003`
+    /// replays it). Families with many commands and encodings use it to get enough coverage.
+    pub fn dedicated_count(self) -> usize {
+        match self {
+            Family::Lists => 1600,
+            _ => 0,
         }
     }
 }
@@ -84,6 +99,28 @@ const KEYS: &[&[u8]] = &[
     b"{x}y",
     b"k\x00\xff",
     b"h0",
+];
+
+/// Keys list commands prefer, so most of them find a list (the others collide with strings).
+const LIST_KEYS: &[&[u8]] = &[b"l0", b"l1", b"l2"];
+
+/// Integers at the boundaries of the listpack integer encodings.
+const LIST_INTEGERS: &[&[u8]] = &[
+    b"127",
+    b"128",
+    b"-4096",
+    b"4095",
+    b"4096",
+    b"-32768",
+    b"32767",
+    b"8388607",
+    b"-8388608",
+    b"2147483647",
+    b"2147483648",
+    b"-9223372036854775808",
+    b"9223372036854775807",
+    b"007",
+    b"-0",
 ];
 
 /// Keys HyperLogLog commands prefer, so most of them find a valid HLL (the others collide with strings).
@@ -251,6 +288,11 @@ impl Generator {
             self.pending.extend(block);
             return self.pending.pop_front();
         }
+        if family == Family::Lists && self.rng.gen_ratio(1, 40) {
+            let block = self.list_fill_block();
+            self.pending.extend(block);
+            return self.pending.pop_front();
+        }
         Some(self.single(family))
     }
 
@@ -276,6 +318,7 @@ impl Generator {
             Family::Keys => self.keys(),
             Family::Bitmaps => self.bitmaps(),
             Family::HyperLogLog => self.hyperloglog(),
+            Family::Lists => self.lists(),
             Family::Transactions => self.strings(),
         };
         if self.rng.gen_ratio(3, 100) {
@@ -713,6 +756,231 @@ impl Generator {
             }
             _ => vec![word("GETRANGE"), self.hll_key(), word("0"), word("-1")],
         }
+    }
+
+    /// A list key: mostly one of a few list-only keys, sometimes a shared key that may hold a string.
+    fn list_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(LIST_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    /// A list element: small integers and short strings (so LREM, LPOS and LINSERT find matches),
+    /// integers at the listpack encoding boundaries, medium strings, and rarely elements big enough to
+    /// get a quicklist node of their own.
+    fn list_element(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..40) {
+            0..=11 => self.rng.gen_range(-3..12i64).to_string().into_bytes(),
+            12..=21 => self.pick(&[b"a", b"b", b"c", b"", b"a b", b"\x00\xff"]),
+            22..=25 => self.pick(LIST_INTEGERS),
+            26..=31 => vec![b'm'; self.rng.gen_range(20..300)],
+            32..=35 => self.value(),
+            36 | 37 => vec![b'L'; self.rng.gen_range(1000..4200)],
+            38 => vec![b'H'; self.rng.gen_range(8190..8300)],
+            _ => vec![b'X'; self.rng.gen_range(4090..4110)],
+        }
+    }
+
+    /// A list index: near both ends, around node sizes, and out of range.
+    fn list_index(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 8) {
+            return self.int();
+        }
+        self.rng.gen_range(-40..40i64).to_string().into_bytes()
+    }
+
+    /// A blocking timeout that never waits long: a list command must not block a random stream. Zero
+    /// (and `-0.001`, which Valkey rounds to zero) would wait for ever, so they never appear.
+    fn list_timeout(&mut self) -> Vec<u8> {
+        self.pick(&[b"0.01", b"0.001", b"0.02", b"-1", b"abc", b"-0.5", b"1e400", b"inf"])
+    }
+
+    fn list_side(&mut self) -> Vec<u8> {
+        self.one_of(&["LEFT", "RIGHT", "left", "right", "UP"])
+    }
+
+    /// `numkeys key... LEFT|RIGHT [COUNT n]` of LMPOP and BLMPOP.
+    fn list_multi_pop_args(&mut self, c: &mut Command) {
+        let numkeys = self.rng.gen_range(1..=3usize);
+        let declared = if self.rng.gen_ratio(1, 12) {
+            self.pick(&[b"0", b"-1", b"abc", b"5", b"9223372036854775807"])
+        } else {
+            numkeys.to_string().into_bytes()
+        };
+        c.push(declared);
+        for _ in 0..numkeys {
+            c.push(self.list_key());
+        }
+        if self.rng.gen_ratio(19, 20) {
+            c.push(self.list_side());
+        }
+        if self.rng.gen_bool(0.5) {
+            c.push(b"COUNT".to_vec());
+            c.push(self.pick_mostly(&[b"1", b"2", b"3", b"10", b"100"], &[b"0", b"-1", b"abc"]));
+        }
+        if self.rng.gen_ratio(1, 20) {
+            c.push(self.one_of(&["COUNT", "FOO"]));
+        }
+    }
+
+    /// A few pushes under a small `list-max-listpack-size` (so quicklists with many nodes appear after a
+    /// handful of elements), then the default again.
+    fn list_fill_block(&mut self) -> Vec<Command> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let fill = self.pick(&[b"0", b"1", b"2", b"3", b"5", b"-1"]);
+        let mut block = vec![vec![
+            word("CONFIG"),
+            word("SET"),
+            word("list-max-listpack-size"),
+            fill,
+        ]];
+        for _ in 0..self.rng.gen_range(2..8) {
+            block.push(self.lists());
+        }
+        block.push(vec![
+            word("CONFIG"),
+            word("SET"),
+            word("list-max-listpack-size"),
+            word("-2"),
+        ]);
+        block
+    }
+
+    fn lists(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let mut c: Command;
+        match self.rng.gen_range(0..40) {
+            0..=7 => {
+                c = vec![self.one_of(&["LPUSH", "RPUSH", "lpush", "RPUSH"]), self.list_key()];
+                let n = if self.rng.gen_ratio(1, 6) {
+                    self.rng.gen_range(20..120)
+                } else {
+                    self.rng.gen_range(1..6)
+                };
+                for _ in 0..n {
+                    c.push(self.list_element());
+                }
+            }
+            8 => {
+                c = vec![self.one_of(&["LPUSHX", "RPUSHX"]), self.list_key()];
+                for _ in 0..self.rng.gen_range(1..4) {
+                    c.push(self.list_element());
+                }
+            }
+            9..=11 => {
+                c = vec![self.one_of(&["LPOP", "RPOP"]), self.list_key()];
+                if self.rng.gen_bool(0.5) {
+                    c.push(self.pick_mostly(
+                        &[b"0", b"1", b"2", b"3", b"10", b"100"],
+                        &[b"-1", b"abc", b"9223372036854775807"],
+                    ));
+                }
+            }
+            12..=14 => c = vec![word("LRANGE"), self.list_key(), self.list_index(), self.list_index()],
+            15 => c = vec![word("LRANGE"), self.list_key(), word("0"), word("-1")],
+            16 | 17 => c = vec![word("LINDEX"), self.list_key(), self.list_index()],
+            18 | 19 => {
+                c = vec![word("LSET"), self.list_key(), self.list_index(), self.list_element()]
+            }
+            20 | 21 => {
+                let count = self.pick_mostly(
+                    &[b"0", b"1", b"2", b"-1", b"-2", b"5"],
+                    &[b"abc", b"-9223372036854775808", b"9223372036854775807"],
+                );
+                c = vec![word("LREM"), self.list_key(), count, self.list_element()];
+            }
+            22 => c = vec![word("LTRIM"), self.list_key(), self.list_index(), self.list_index()],
+            23 | 24 => {
+                let side = self.pick_mostly(&[b"BEFORE", b"AFTER", b"after"], &[b"MIDDLE"]);
+                c = vec![
+                    word("LINSERT"),
+                    self.list_key(),
+                    side,
+                    self.list_element(),
+                    self.list_element(),
+                ];
+            }
+            25 | 26 => {
+                c = vec![word("LPOS"), self.list_key(), self.list_element()];
+                let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+                if self.rng.gen_bool(0.4) {
+                    let rank = self.pick_mostly(
+                        &[b"1", b"2", b"-1", b"-2", b"3"],
+                        &[b"0", b"abc", b"-9223372036854775808"],
+                    );
+                    options.push(vec![word("RANK"), rank]);
+                }
+                if self.rng.gen_bool(0.4) {
+                    let count = self.pick_mostly(&[b"0", b"1", b"2", b"5"], &[b"-1", b"abc"]);
+                    options.push(vec![word("COUNT"), count]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    let maxlen = self.pick_mostly(&[b"0", b"1", b"3", b"10"], &[b"-1", b"abc"]);
+                    options.push(vec![word("MAXLEN"), maxlen]);
+                }
+                if self.rng.gen_ratio(1, 15) {
+                    options.push(vec![self.one_of(&["RANK", "FOO", "COUNT"])]);
+                }
+                options.shuffle(&mut self.rng);
+                c.extend(options.into_iter().flatten());
+            }
+            27 | 28 => {
+                c = vec![
+                    word("LMOVE"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_side(),
+                    self.list_side(),
+                ]
+            }
+            29 => c = vec![word("RPOPLPUSH"), self.list_key(), self.list_key()],
+            30 | 31 => {
+                c = vec![word("LMPOP")];
+                self.list_multi_pop_args(&mut c);
+            }
+            32 => c = vec![word("LLEN"), self.list_key()],
+            33 => {
+                c = vec![self.one_of(&["BLPOP", "BRPOP"])];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.list_key());
+                }
+                c.push(self.list_timeout());
+            }
+            34 => {
+                c = vec![
+                    word("BLMOVE"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_side(),
+                    self.list_side(),
+                    self.list_timeout(),
+                ]
+            }
+            35 => {
+                c = vec![
+                    word("BRPOPLPUSH"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_timeout(),
+                ]
+            }
+            36 => {
+                c = vec![word("BLMPOP"), self.list_timeout()];
+                self.list_multi_pop_args(&mut c);
+            }
+            37 => c = vec![word("OBJECT"), word("ENCODING"), self.list_key()],
+            38 => c = vec![self.one_of(&["TYPE", "EXISTS", "DEL"]), self.list_key()],
+            _ => {
+                // Pushes of many small elements, so lists cross the 8 KB listpack limit.
+                c = vec![word("RPUSH"), self.list_key()];
+                let n = self.rng.gen_range(100..400);
+                let base = self.rng.gen_range(0..50);
+                c.extend((base..base + n).map(|i| format!("e{i}").into_bytes()));
+            }
+        }
+        c
     }
 
     fn inner_family(&mut self) -> Family {

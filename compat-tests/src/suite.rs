@@ -153,6 +153,19 @@ pub fn run_random(runner: &mut Runner, options: &SuiteOptions) -> Result<(), Err
         let stream = Generator::with_families(seed, &families).take(options.count);
         runner.run_stream(seed, stream)?;
     }
+    // Families that ask for it get a stream of their own per seed as well (see
+    // `Family::dedicated_count`).
+    for family in families {
+        let count = family.dedicated_count();
+        if count == 0 {
+            continue;
+        }
+        for &seed in &options.seeds {
+            let seed = seed + 1000;
+            let stream = Generator::with_families(seed, &[family]).take(count);
+            runner.run_stream(seed, stream)?;
+        }
+    }
     Ok(())
 }
 

@@ -660,6 +660,8 @@ fn lset(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     let index = parse_i64(&argv[2]).ok_or(NOT_INTEGER)?;
     list.prepare_growth(argv[3].len(), 1, fill);
+    // Valkey passes the index through a C `int` (`listTypeReplaceAtIndex`): it wraps to 32 bits.
+    let index = i64::from(index as i32);
     if !list.set(index, &argv[3]) {
         return Err(INDEX_OUT_OF_RANGE);
     }
