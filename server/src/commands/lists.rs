@@ -507,13 +507,11 @@ pub fn multi_pop_keys(argv: &Argv, numkeys_index: usize) -> Vec<usize> {
     let Some(numkeys) = argv.get(numkeys_index).and_then(parse_i64) else {
         return Vec::new();
     };
-    if numkeys < 1 || numkeys as u64 >= argv.len() as u64 {
+    let first = numkeys_index + 1;
+    if numkeys < 1 || numkeys as u64 > argv.len().saturating_sub(first) as u64 {
         return Vec::new();
     }
-    let first = numkeys_index + 1;
-    (first..first + numkeys as usize)
-        .filter(|&i| i < argv.len())
-        .collect()
+    (first..first + numkeys as usize).collect()
 }
 
 fn lmpop_keys(argv: &Argv) -> Vec<usize> {
@@ -957,5 +955,8 @@ mod tests {
             multi_pop_keys(&argv(&["blmpop", "0", "1", "a", "left"]), 2),
             vec![3]
         );
+        // Every declared key must be present (Valkey refuses the key spec otherwise).
+        assert_eq!(multi_pop_keys(&argv(&["lmpop", "3", "a", "left"]), 1), Vec::<usize>::new());
+        assert_eq!(multi_pop_keys(&argv(&["lmpop", "2", "a", "b"]), 1), vec![2, 3]);
     }
 }

@@ -345,31 +345,52 @@ impl Quicklist {
         }
     }
 
-    /// Removes `count` elements from `start` on (`quicklistDelRange`; both already within bounds).
+    /// Removes `count` elements from `start` on (`quicklistDelRange`): whole nodes in the range go
+    /// (all at once, so trimming a long list is not quadratic in its nodes), the nodes at either end of
+    /// the range lose just the elements inside it.
     pub fn remove_range(&mut self, start: usize, count: usize) {
         let mut extent = count.min(self.count.saturating_sub(start));
-        let Some((mut at, mut position)) = self.locate(start) else {
+        let Some((mut at, position)) = self.locate(start) else {
             return;
         };
-        while extent > 0 && at < self.nodes.len() {
-            let node_count = self.nodes[at].count();
-            if position == 0 && extent >= node_count {
-                self.remove_node(at);
-                extent -= node_count;
-            } else {
-                let delete = (node_count - position).min(extent);
-                if let Node::Packed(lp) = &mut self.nodes[at] {
-                    if let Some(offset) = seek(lp, position) {
-                        lp.remove_range(offset, delete);
-                        release_spare(lp);
-                    }
-                }
-                self.count -= delete;
-                extent -= delete;
-                at += 1;
-            }
-            position = 0;
+        if extent == 0 {
+            return;
         }
+        if position > 0 || extent < self.nodes[at].count() {
+            let removed = self.remove_within(at, position, extent);
+            extent -= removed;
+            at += 1;
+        }
+        let mut end = at;
+        while end < self.nodes.len() && extent >= self.nodes[end].count() && extent > 0 {
+            extent -= self.nodes[end].count();
+            end += 1;
+        }
+        if end > at {
+            let removed: usize = self.nodes.drain(at..end).map(|node| node.count()).sum();
+            self.count -= removed;
+            if self.nodes.capacity() > self.nodes.len() + 4 {
+                self.nodes.shrink_to_fit();
+            }
+        }
+        if extent > 0 && at < self.nodes.len() {
+            self.remove_within(at, 0, extent);
+        }
+    }
+
+    /// Removes up to `count` elements of node `at` from `position` on, leaving at least one element
+    /// (callers never empty a node this way). Returns how many went.
+    fn remove_within(&mut self, at: usize, position: usize, count: usize) -> usize {
+        let Node::Packed(lp) = &mut self.nodes[at] else {
+            return 0;
+        };
+        let removed = match seek(lp, position) {
+            Some(offset) => lp.remove_range(offset, count),
+            None => 0,
+        };
+        release_spare(lp);
+        self.count -= removed;
+        removed
     }
 
     /// Replaces the element at `index` with `value` (`quicklistReplaceAtIndex`). False when there is no
