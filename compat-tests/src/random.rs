@@ -794,7 +794,9 @@ impl Generator {
     /// A blocking timeout that never waits long: a list command must not block a random stream. Zero
     /// (and `-0.001`, which Valkey rounds to zero) would wait for ever, so they never appear.
     fn list_timeout(&mut self) -> Vec<u8> {
-        self.pick(&[b"0.01", b"0.001", b"0.02", b"-1", b"abc", b"-0.5", b"1e400", b"inf"])
+        self.pick(&[
+            b"0.01", b"0.001", b"0.02", b"-1", b"abc", b"-0.5", b"1e400", b"inf",
+        ])
     }
 
     fn list_side(&mut self) -> Vec<u8> {
@@ -853,7 +855,10 @@ impl Generator {
         let mut c: Command;
         match self.rng.gen_range(0..40) {
             0..=7 => {
-                c = vec![self.one_of(&["LPUSH", "RPUSH", "lpush", "RPUSH"]), self.list_key()];
+                c = vec![
+                    self.one_of(&["LPUSH", "RPUSH", "lpush", "RPUSH"]),
+                    self.list_key(),
+                ];
                 let n = if self.rng.gen_ratio(1, 6) {
                     self.rng.gen_range(20..120)
                 } else {
@@ -878,11 +883,23 @@ impl Generator {
                     ));
                 }
             }
-            12..=14 => c = vec![word("LRANGE"), self.list_key(), self.list_index(), self.list_index()],
+            12..=14 => {
+                c = vec![
+                    word("LRANGE"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_index(),
+                ]
+            }
             15 => c = vec![word("LRANGE"), self.list_key(), word("0"), word("-1")],
             16 | 17 => c = vec![word("LINDEX"), self.list_key(), self.list_index()],
             18 | 19 => {
-                c = vec![word("LSET"), self.list_key(), self.list_index(), self.list_element()]
+                c = vec![
+                    word("LSET"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_element(),
+                ]
             }
             20 | 21 => {
                 let count = self.pick_mostly(
@@ -891,7 +908,14 @@ impl Generator {
                 );
                 c = vec![word("LREM"), self.list_key(), count, self.list_element()];
             }
-            22 => c = vec![word("LTRIM"), self.list_key(), self.list_index(), self.list_index()],
+            22 => {
+                c = vec![
+                    word("LTRIM"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_index(),
+                ]
+            }
             23 | 24 => {
                 let side = self.pick_mostly(&[b"BEFORE", b"AFTER", b"after"], &[b"MIDDLE"]);
                 c = vec![
@@ -1095,6 +1119,36 @@ mod tests {
             }
         }
         assert!(!seen.is_empty());
+    }
+
+    #[test]
+    fn list_streams_cover_the_family_and_never_block_for_long() {
+        let commands: Vec<Command> = Generator::with_families(4, &[Family::Lists])
+            .take(20_000)
+            .collect();
+        let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
+        for expected in [
+            "LPUSH", "RPUSHX", "LINSERT", "LPOS", "LMPOP", "BLMPOP", "BLMOVE", "BRPOPLPUSH", "LTRIM",
+            "CONFIG",
+        ] {
+            assert!(
+                names.contains(expected.as_bytes()),
+                "{expected} never generated"
+            );
+        }
+        for c in &commands {
+            let name = c[0].to_ascii_uppercase();
+            let timeout = match name.as_slice() {
+                b"BLPOP" | b"BRPOP" | b"BLMOVE" | b"BRPOPLPUSH" => c.last(),
+                b"BLMPOP" => c.get(1),
+                _ => continue,
+            };
+            let timeout = timeout.map(|t| t.as_slice());
+            assert!(
+                !matches!(timeout, Some(b"0" | b"-0.001" | b"0.0")),
+                "a blocking command that could wait for ever: {c:?}"
+            );
+        }
     }
 
     #[test]

@@ -956,7 +956,13 @@ mod tests {
             vec![3]
         );
         // Every declared key must be present (Valkey refuses the key spec otherwise).
-        assert_eq!(multi_pop_keys(&argv(&["lmpop", "3", "a", "left"]), 1), Vec::<usize>::new());
-        assert_eq!(multi_pop_keys(&argv(&["lmpop", "2", "a", "b"]), 1), vec![2, 3]);
+        assert_eq!(
+            multi_pop_keys(&argv(&["lmpop", "3", "a", "left"]), 1),
+            Vec::<usize>::new()
+        );
+        assert_eq!(
+            multi_pop_keys(&argv(&["lmpop", "2", "a", "b"]), 1),
+            vec![2, 3]
+        );
     }
 }
