@@ -1128,7 +1128,15 @@ mod tests {
             .collect();
         let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
         for expected in [
-            "LPUSH", "RPUSHX", "LINSERT", "LPOS", "LMPOP", "BLMPOP", "BLMOVE", "BRPOPLPUSH", "LTRIM",
+            "LPUSH",
+            "RPUSHX",
+            "LINSERT",
+            "LPOS",
+            "LMPOP",
+            "BLMPOP",
+            "BLMOVE",
+            "BRPOPLPUSH",
+            "LTRIM",
             "CONFIG",
         ] {
             assert!(

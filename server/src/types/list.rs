@@ -16,7 +16,7 @@ pub enum List {
     /// One listpack holding every element.
     Listpack(Listpack),
     /// Listpack nodes (and plain nodes for huge elements).
-    Quicklist(Quicklist),
+    Quicklist(Box<Quicklist>),
 }
 
 impl Default for List {
@@ -76,7 +76,7 @@ impl List {
         if let List::Listpack(lp) = self {
             if exceeds_limit(fill, lp.byte_len() + added_bytes, lp.len() + added_count) {
                 let lp = std::mem::take(lp);
-                *self = List::Quicklist(Quicklist::from_listpack(lp, fill));
+                *self = List::Quicklist(Box::new(Quicklist::from_listpack(lp, fill)));
             }
         }
     }
@@ -86,7 +86,7 @@ impl List {
     pub fn after_shrink(&mut self, fill: i64) {
         let List::Quicklist(ql) = self else { return };
         let (size_limit, count_limit) = node_limit(fill);
-        let fits = match ql.nodes().first() {
+        let fits = match ql.nodes().front() {
             Some(Node::Packed(lp)) if ql.nodes().len() == 1 => {
                 lp.byte_len() <= size_limit / 2 && ql.len() <= count_limit / 2
             }
@@ -99,7 +99,7 @@ impl List {
                         lp.shrink_to_fit();
                         List::Listpack(lp)
                     }
-                    Err(ql) => List::Quicklist(ql),
+                    Err(ql) => List::Quicklist(Box::new(ql)),
                 };
             }
         }

@@ -6,8 +6,9 @@
 //!
 //! `list-compress-depth` is not implemented: nodes are never LZF-compressed.
 
+use std::collections::VecDeque;
+
 use ferry_rdb::listpack::{encoded_len, Entry, Listpack};
-use thin_vec::ThinVec;
 
 /// Fill factors beyond which Valkey clamps a quicklist's own fill (`quicklistSetFill`).
 const FILL_MIN: i64 = -5;
@@ -134,11 +135,11 @@ pub fn seek(lp: &Listpack, index: usize) -> Option<usize> {
     }
 }
 
-/// The quicklist proper. 24 bytes: the node array is a thin vector, so a list value stays one small
-/// allocation plus the node array plus the nodes' listpacks.
+/// The quicklist proper. The nodes are a ring buffer, so pushing a node at either end stays O(1) (a
+/// list of big elements has one node per element).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Quicklist {
-    nodes: ThinVec<Node>,
+    nodes: VecDeque<Node>,
     count: usize,
     fill: i16,
 }
@@ -147,7 +148,7 @@ impl Quicklist {
     /// An empty quicklist whose nodes obey `fill` (clamped like Valkey's `quicklistSetFill`).
     pub fn new(fill: i64) -> Quicklist {
         Quicklist {
-            nodes: ThinVec::new(),
+            nodes: VecDeque::new(),
             count: 0,
             fill: fill.clamp(FILL_MIN, FILL_MAX) as i16,
         }
@@ -159,7 +160,7 @@ impl Quicklist {
         if !lp.is_empty() {
             ql.count = lp.len();
             ql.nodes.reserve_exact(1);
-            ql.nodes.push(Node::Packed(lp));
+            ql.nodes.push_back(Node::Packed(lp));
         }
         ql
     }
@@ -180,16 +181,16 @@ impl Quicklist {
     }
 
     /// The nodes, head first.
-    pub fn nodes(&self) -> &[Node] {
+    pub fn nodes(&self) -> &VecDeque<Node> {
         &self.nodes
     }
 
     /// Takes the only node's listpack out when the quicklist is a single packed node.
     pub fn into_single_listpack(mut self) -> Result<Listpack, Quicklist> {
         if self.nodes.len() == 1 {
-            match self.nodes.pop() {
+            match self.nodes.pop_back() {
                 Some(Node::Packed(lp)) => return Ok(lp),
-                Some(node) => self.nodes.push(node),
+                Some(node) => self.nodes.push_back(node),
                 None => {}
             }
         }
@@ -229,16 +230,26 @@ impl Quicklist {
     }
 
     fn insert_node(&mut self, at: usize, node: Node) {
-        self.nodes.reserve_exact(1);
+        let len = self.nodes.len();
+        if len == self.nodes.capacity() {
+            // Exact growth while the node array is tiny (most quicklists have a few nodes), geometric
+            // beyond, so a list of many nodes grows in amortised O(1).
+            self.nodes.reserve_exact(if len < 8 { 1 } else { len / 2 });
+        }
         self.nodes.insert(at, node);
     }
 
     fn remove_node(&mut self, at: usize) {
-        if at < self.nodes.len() {
-            let node = self.nodes.remove(at);
+        if let Some(node) = self.nodes.remove(at) {
             self.count -= node.count();
         }
-        if self.nodes.capacity() > self.nodes.len() + 4 {
+        self.release_node_slots();
+    }
+
+    /// Gives back node slots once at most half of them are used (far from the growth step, so pushes
+    /// and pops at a boundary do not reallocate every time).
+    fn release_node_slots(&mut self) {
+        if self.nodes.capacity() >= 2 * self.nodes.len() + 8 {
             self.nodes.shrink_to_fit();
         }
     }
@@ -247,7 +258,7 @@ impl Quicklist {
     pub fn push_front(&mut self, value: &[u8]) {
         let fill = self.fill_i64();
         if self.allow_insert(Some(0), value.len()) {
-            if let Some(Node::Packed(lp)) = self.nodes.first_mut() {
+            if let Some(Node::Packed(lp)) = self.nodes.front_mut() {
                 push_front(lp, value);
             }
         } else {
@@ -261,7 +272,7 @@ impl Quicklist {
         let fill = self.fill_i64();
         let tail = self.nodes.len().checked_sub(1);
         if self.allow_insert(tail, value.len()) {
-            if let Some(Node::Packed(lp)) = self.nodes.last_mut() {
+            if let Some(Node::Packed(lp)) = self.nodes.back_mut() {
                 push_back(lp, value);
             }
         } else {
@@ -369,9 +380,7 @@ impl Quicklist {
         if end > at {
             let removed: usize = self.nodes.drain(at..end).map(|node| node.count()).sum();
             self.count -= removed;
-            if self.nodes.capacity() > self.nodes.len() + 4 {
-                self.nodes.shrink_to_fit();
-            }
+            self.release_node_slots();
         }
         if extent > 0 && at < self.nodes.len() {
             self.remove_within(at, 0, extent);
@@ -470,10 +479,7 @@ impl Quicklist {
 
     /// Merges node `b` into node `a` (`a` is left of `b`, `b == a + 1`).
     fn merge_pair(&mut self, a: usize) {
-        if a + 1 >= self.nodes.len() {
-            return;
-        }
-        let Node::Packed(right) = self.nodes.remove(a + 1) else {
+        let Some(Node::Packed(right)) = self.nodes.remove(a + 1) else {
             return;
         };
         if let Some(Node::Packed(left)) = self.nodes.get_mut(a) {

@@ -243,7 +243,7 @@ proptest! {
 
 #[test]
 fn values_stay_small() {
-    // A list value is one pointer in `Value`, to a 32-byte allocation (jemalloc's 32-byte class).
-    assert_eq!(std::mem::size_of::<List>(), 32);
+    // A list value is one pointer in `Value`, to a 24-byte allocation (jemalloc's 32-byte class).
+    assert_eq!(std::mem::size_of::<List>(), 24);
     assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
 }
