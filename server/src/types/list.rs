@@ -49,6 +49,30 @@ impl List {
         List::Listpack(Listpack::new())
     }
 
+    /// A list made of loaded nodes (an RDB quicklist's listpacks and plain elements, in order), encoded
+    /// as Valkey's loader leaves it (`LIST_CONV_AUTO`): one packed node within the `fill` limit becomes
+    /// a listpack-encoded list, anything else a quicklist of exactly these nodes. Empty nodes are
+    /// dropped.
+    pub fn from_nodes(nodes: impl IntoIterator<Item = Node>, fill: i64) -> List {
+        let ql = Quicklist::from_nodes(nodes, fill);
+        let (size_limit, count_limit) = node_limit(fill);
+        let single_small = match ql.nodes().front() {
+            Some(Node::Packed(lp)) if ql.nodes().len() == 1 => {
+                lp.byte_len() <= size_limit && ql.len() <= count_limit
+            }
+            _ => ql.is_empty(),
+        };
+        if single_small {
+            match ql.into_single_listpack() {
+                Ok(lp) => List::Listpack(lp),
+                Err(ql) if ql.is_empty() => List::new(),
+                Err(ql) => List::Quicklist(Box::new(ql)),
+            }
+        } else {
+            List::Quicklist(Box::new(ql))
+        }
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
         match self {

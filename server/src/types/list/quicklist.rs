@@ -165,6 +165,21 @@ impl Quicklist {
         ql
     }
 
+    /// A quicklist of the given nodes, in order, whatever their sizes (loading keeps the saved layout);
+    /// empty listpack nodes are skipped.
+    pub fn from_nodes(nodes: impl IntoIterator<Item = Node>, fill: i64) -> Quicklist {
+        let mut ql = Quicklist::new(fill);
+        for node in nodes {
+            if node.count() == 0 {
+                continue;
+            }
+            ql.count += node.count();
+            ql.nodes.push_back(node);
+        }
+        ql.nodes.shrink_to_fit();
+        ql
+    }
+
     /// The fill factor nodes obey (DEBUG OBJECT's `ql_listpack_max`).
     pub fn fill(&self) -> i64 {
         i64::from(self.fill)

@@ -247,3 +247,31 @@ fn values_stay_small() {
     assert_eq!(std::mem::size_of::<List>(), 24);
     assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
 }
+
+#[test]
+fn loaded_nodes_keep_their_layout_unless_one_small_listpack() {
+    let packed = |values: &[&str]| {
+        let mut lp = Listpack::new();
+        for value in values {
+            lp.push_back(value.as_bytes());
+        }
+        Node::Packed(lp)
+    };
+    let single = List::from_nodes([packed(&["a", "b"]), packed(&[])], -2);
+    assert_eq!(single.encoding_name(), "listpack");
+    assert_eq!(contents(&single), vec![b"a".to_vec(), b"b".to_vec()]);
+    let two = List::from_nodes([packed(&["a"]), Node::Plain(b"big".to_vec())], -2);
+    assert_eq!(two.encoding_name(), "quicklist");
+    assert_eq!(
+        match &two {
+            List::Quicklist(ql) => ql.nodes().len(),
+            List::Listpack(_) => 1,
+        },
+        2
+    );
+    assert_eq!(two.len(), 2);
+    // One node over the count limit stays a quicklist.
+    let over = List::from_nodes([packed(&["a", "b", "c"])], 2);
+    assert_eq!(over.encoding_name(), "quicklist");
+    assert!(List::from_nodes([], -2).is_empty());
+}
