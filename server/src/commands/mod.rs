@@ -7,6 +7,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod server_admin;
+pub mod sets;
 pub mod strings;
 pub mod transactions;
 
@@ -326,7 +327,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 8] {
+pub fn families() -> [&'static [CommandSpec]; 9] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -336,6 +337,7 @@ pub fn families() -> [&'static [CommandSpec]; 8] {
         server_admin::COMMANDS,
         introspection::COMMANDS,
         transactions::COMMANDS,
+        sets::COMMANDS,
     ]
 }
 

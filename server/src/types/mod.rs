@@ -3,8 +3,10 @@
 pub mod bitfield;
 pub mod hll;
 pub mod long_double;
+pub mod set;
 pub mod string;
 
+pub use set::Set;
 pub use string::Str;
 
 /// A value stored under a key.
@@ -12,6 +14,8 @@ pub use string::Str;
 pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
+    /// A set.
+    Set(Set),
 }
 
 impl Value {
@@ -19,6 +23,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Set(_) => "set",
         }
     }
 
@@ -26,6 +31,7 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
         }
     }
 }
