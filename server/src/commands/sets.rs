@@ -431,12 +431,16 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.reply().set(0);
         return Ok(());
     }
+    let size = peek_set(ctx.db(), key).map_or(0, Set::len);
+    if count >= size {
+        // Valkey hands the set out through SUNION's code, which looks the key up again.
+        ctx.lookup_read(key);
+    }
     let limits = limits(ctx);
     let db_index = ctx.db_index;
     let server = &mut *ctx.server;
     let reply = &mut ctx.client.reply;
     let db = &mut server.dbs[db_index];
-    let size = peek_set(db, key).map_or(0, Set::len);
     if count >= size {
         // Everything: hand the whole set out and delete the key.
         if let Some(set) = peek_set(db, key) {
@@ -934,4 +938,131 @@ fn sscan(ctx: &mut Ctx<'_>) -> CommandResult {
         reply.bulk(member);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::rngs::SmallRng;
+    use rand::SeedableRng;
+
+    fn set_of(members: &[&str]) -> Set {
+        let limits = Limits::default();
+        let mut data = SetData::create(members[0].as_bytes(), members.len(), &limits);
+        for member in members {
+            data.add(Member::Bytes(member.as_bytes()), &limits);
+        }
+        Set::from_data(data)
+    }
+
+    fn texts(data: &SetData) -> Vec<Vec<u8>> {
+        let mut all: Vec<Vec<u8>> = data.view().iter().map(Member::to_vec).collect();
+        all.sort();
+        all
+    }
+
+    #[test]
+    fn range_errors_use_valkeys_texts() {
+        let message = |result: Result<i64, CommandError>| result.err().map(|e| e.0.into_owned());
+        assert_eq!(parse_range(b"-5", -i64::MAX, i64::MAX, None), Ok(-5));
+        assert_eq!(
+            message(parse_range(b"-9223372036854775808", -i64::MAX, i64::MAX, None)).as_deref(),
+            Some("ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807")
+        );
+        assert_eq!(
+            message(parse_range(b"x", 0, 5, None)).as_deref(),
+            Some("ERR value is not an integer or out of range")
+        );
+        assert_eq!(
+            parse_positive(b"abc", MUST_BE_POSITIVE).err(),
+            Some(CommandError::fixed(MUST_BE_POSITIVE))
+        );
+        assert_eq!(
+            parse_positive(b"-1", NEGATIVE_LIMIT).err(),
+            Some(CommandError::fixed(NEGATIVE_LIMIT))
+        );
+        assert_eq!(parse_positive(b"0", NEGATIVE_LIMIT), Ok(0));
+    }
+
+    #[test]
+    fn sintercard_keys_follow_numkeys() {
+        let argv = |words: &[&str]| Argv::from_parts(words.iter().map(|w| w.as_bytes()));
+        assert_eq!(
+            sintercard_keys(&argv(&["sintercard", "2", "a", "b", "LIMIT", "1"])),
+            vec![2, 3]
+        );
+        assert!(sintercard_keys(&argv(&["sintercard", "3", "a", "b"])).is_empty());
+        assert!(sintercard_keys(&argv(&["sintercard", "0", "a"])).is_empty());
+        assert!(sintercard_keys(&argv(&["sintercard", "x", "a"])).is_empty());
+    }
+
+    #[test]
+    fn unions_and_differences() {
+        let limits = Limits::default();
+        let a = set_of(&["1", "2", "3"]);
+        let b = set_of(&["3", "x"]);
+        let union = union_or_diff(
+            &[Some(&a), None, Some(&b)],
+            true,
+            SetOperation::Union,
+            &limits,
+        );
+        assert_eq!(union.encoding(), Encoding::Listpack);
+        assert_eq!(texts(&union), [b"1", b"2", b"3", b"x"].map(|t| t.to_vec()));
+        let diff = union_or_diff(&[Some(&a), Some(&b)], true, SetOperation::Diff, &limits);
+        assert_eq!(diff.encoding(), Encoding::Intset);
+        assert_eq!(texts(&diff), [b"1", b"2"].map(|t| t.to_vec()));
+        // The same set twice, or a missing first set, gives nothing.
+        assert!(union_or_diff(&[Some(&a), Some(&a)], true, SetOperation::Diff, &limits).is_empty());
+        assert!(union_or_diff(&[None, Some(&a)], true, SetOperation::Diff, &limits).is_empty());
+        // A reply is built in a hashtable unless every input is an intset.
+        let reply = union_or_diff(&[Some(&a), Some(&b)], false, SetOperation::Union, &limits);
+        assert_eq!(reply.encoding(), Encoding::Hashtable);
+        let reply = union_or_diff(&[Some(&a)], false, SetOperation::Union, &limits);
+        assert_eq!(reply.encoding(), Encoding::Intset);
+    }
+
+    #[test]
+    fn difference_algorithm_two_keeps_what_it_grew_into() {
+        let limits = Limits::default();
+        let many: Vec<String> = (0..129).map(|i| format!("m{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let big = set_of(&many);
+        let (one, two) = (set_of(&["m0"]), set_of(&["m1"]));
+        // Against one small set the first algorithm runs and the result fits a listpack.
+        let result = union_or_diff(&[Some(&big), Some(&one)], true, SetOperation::Diff, &limits);
+        assert_eq!((result.len(), result.encoding()), (128, Encoding::Listpack));
+        // Against two, copying the big set first wins and leaves a hashtable.
+        let result = union_or_diff(
+            &[Some(&big), Some(&one), Some(&two)],
+            true,
+            SetOperation::Diff,
+            &limits,
+        );
+        assert_eq!(
+            (result.len(), result.encoding()),
+            (127, Encoding::Hashtable)
+        );
+    }
+
+    #[test]
+    fn samples_are_distinct_members() {
+        let mut rng = SmallRng::seed_from_u64(3);
+        let members: Vec<String> = (0..600).map(|i| format!("m{i}")).collect();
+        let members: Vec<&str> = members.iter().map(String::as_str).collect();
+        for set in [
+            set_of(&members),
+            set_of(&members[..50]),
+            set_of(&["1", "2", "3", "4"]),
+        ] {
+            let view = set.view();
+            for count in [1, 2, view.len() / 3, view.len() / 2, view.len() - 1] {
+                let chosen = sample_distinct(view, count, &mut rng);
+                assert_eq!(chosen.len(), count);
+                let distinct: HashSet<Vec<u8>> = chosen.iter().map(|m| m.to_vec()).collect();
+                assert_eq!(distinct.len(), count);
+                assert!(chosen.iter().all(|m| view.contains(*m)));
+            }
+        }
+    }
 }
