@@ -3,6 +3,8 @@
 
 use anyhow::Context as _;
 
+mod compat;
+
 /// jemalloc, as Valkey's default build uses: its size classes (8, 16, 32, 48 ...) fit ferry's compact
 /// keyspace entries tightly, and it keeps fragmentation low under churn.
 #[global_allocator]
@@ -45,6 +47,8 @@ enum Command {
         )]
         args: Vec<String>,
     },
+    /// Differential compatibility testing: compare a server's replies with a reference's.
+    Compat(compat::CompatArgs),
 }
 
 fn serve(args: Vec<String>) -> anyhow::Result<()> {
@@ -86,5 +90,6 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { args } => serve(args),
+        Command::Compat(args) => compat::main(args),
     }
 }

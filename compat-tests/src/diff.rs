@@ -9,7 +9,7 @@ use std::time::Duration;
 use ferry_resp::Frame;
 
 use crate::cases::{Action, Case, CaseFile, Step};
-use crate::client::{Client, Response};
+use crate::client::{Client, Response, DEFAULT_REPLY_TIMEOUT};
 use crate::error::Error;
 use crate::normalise::equivalent;
 use crate::random::Command;
@@ -32,14 +32,22 @@ struct Session {
 /// One server's connections, opened on first use and reopened after the server closed one.
 #[derive(Debug)]
 struct Side {
+    name: &'static str,
     addr: SocketAddr,
+    /// Commands sent on every new connection before it is used (AUTH, SELECT).
+    setup: Vec<Command>,
+    /// How long a reply may take.
+    reply_timeout: Duration,
     clients: Vec<Option<Client>>,
 }
 
 impl Side {
-    fn new(addr: SocketAddr) -> Side {
+    fn new(name: &'static str, addr: SocketAddr) -> Side {
         Side {
+            name,
             addr,
+            setup: Vec::new(),
+            reply_timeout: DEFAULT_REPLY_TIMEOUT,
             clients: Vec::new(),
         }
     }
@@ -50,7 +58,26 @@ impl Side {
         }
         let slot = &mut self.clients[index];
         if slot.as_ref().is_none_or(Client::is_dead) {
-            *slot = Some(Client::connect(self.addr)?);
+            let mut client = Client::connect(self.addr)?;
+            if self.reply_timeout != DEFAULT_REPLY_TIMEOUT {
+                client.set_timeout(self.reply_timeout)?;
+            }
+            for argv in &self.setup {
+                let reply = client.call(argv);
+                if !matches!(reply.frame(), Some(frame) if !matches!(frame, Frame::Error(_))) {
+                    return Err(Error::Setup {
+                        side: self.name,
+                        message: format!(
+                            "{} on a new connection answered {}",
+                            argv.first()
+                                .map_or(String::new(), |name| String::from_utf8_lossy(name)
+                                    .into_owned()),
+                            format_response(&reply)
+                        ),
+                    });
+                }
+            }
+            *slot = Some(client);
         }
         slot.as_mut().ok_or_else(|| Error::Setup {
             side: "runner",
@@ -78,8 +105,8 @@ impl Runner {
     /// A runner comparing `target` against `reference`.
     pub fn new(reference: SocketAddr, target: SocketAddr) -> Runner {
         Runner {
-            reference: Side::new(reference),
-            target: Side::new(target),
+            reference: Side::new("reference", reference),
+            target: Side::new("target", target),
             sessions: Vec::new(),
             report: Report::new(format!("reference {reference}"), format!("target {target}")),
             resync_on_divergence: true,
@@ -95,6 +122,26 @@ impl Runner {
     ) -> Runner {
         self.report.reference_label = reference.into();
         self.report.target_label = target.into();
+        self
+    }
+
+    /// Commands each new connection sends before it is used, per side: `AUTH` and `SELECT` for a server
+    /// given by URL. A setup command answered with an error stops the run with [`Error::Setup`].
+    pub fn with_connection_setup(
+        mut self,
+        reference: Vec<Command>,
+        target: Vec<Command>,
+    ) -> Runner {
+        self.reference.setup = reference;
+        self.target.setup = target;
+        self
+    }
+
+    /// How long each reply may take on both sides before it counts as unanswered (default
+    /// [`DEFAULT_REPLY_TIMEOUT`]); a slow target (a debug build, a loaded machine) needs more.
+    pub fn with_reply_timeout(mut self, timeout: Duration) -> Runner {
+        self.reference.reply_timeout = timeout;
+        self.target.reply_timeout = timeout;
         self
     }
 
@@ -130,12 +177,21 @@ impl Runner {
 
     /// Runs one case on fresh connections after FLUSHALL; its connections are closed at the end.
     pub fn run_case(&mut self, file: &str, case: &Case) -> Result<(), Error> {
+        self.run_steps(file, &case.name, &case.steps)
+    }
+
+    /// Runs steps as one case named `case` (FLUSHALL first, fresh connections, closed at the end). Steps
+    /// are pulled one at a time, so a long replay can be generated lazily and its progress observed.
+    pub fn run_steps<'s, I>(&mut self, file: &str, case: &str, steps: I) -> Result<(), Error>
+    where
+        I: IntoIterator<Item = &'s Step>,
+    {
         self.reset()?;
         self.report.cases += 1;
-        for step in &case.steps {
+        for step in steps {
             let origin = Origin::Case {
                 file: file.to_string(),
-                case: case.name.clone(),
+                case: case.to_string(),
                 line: step.line,
             };
             self.run_step(origin, step)?;
@@ -415,6 +471,30 @@ mod tests {
         assert_eq!(divergence.target, r#"":2\r\n""#);
         assert_eq!(report.stats["INCR"].divergent, 1);
         assert_eq!(report.stats["KEYS"].divergent, 0);
+    }
+
+    fn refuses_auth(request: &[u8]) -> Vec<u8> {
+        if contains(request, b"AUTH") {
+            b"-WRONGPASS invalid username-password pair\r\n".to_vec()
+        } else {
+            reference(request)
+        }
+    }
+
+    #[test]
+    fn new_connections_send_the_setup_commands() {
+        let setup = vec![argv(&["AUTH", "secret"]), argv(&["SELECT", "2"])];
+        let mut runner = Runner::new(fake(reference), fake(reference))
+            .with_connection_setup(setup.clone(), setup.clone());
+        runner.run_stream(1, vec![argv(&["GET", "k"])]).unwrap();
+        assert!(runner.report().is_clean());
+        let mut runner = Runner::new(fake(reference), fake(refuses_auth))
+            .with_connection_setup(setup.clone(), setup);
+        let error = runner.run_stream(1, vec![argv(&["GET", "k"])]).unwrap_err();
+        assert!(
+            matches!(&error, Error::Setup { side: "target", message } if message.contains("WRONGPASS")),
+            "{error}"
+        );
     }
 
     #[test]

@@ -64,6 +64,15 @@ impl ReplyBuffer {
         std::mem::take(&mut self.out)
     }
 
+    /// Gives back a buffer taken with [`ReplyBuffer::take`] once its bytes were written, so its
+    /// allocation is reused (ignored if new replies arrived meanwhile).
+    pub fn recycle(&mut self, mut buffer: Vec<u8>) {
+        if self.out.is_empty() {
+            buffer.clear();
+            self.out = buffer;
+        }
+    }
+
     /// Appends bytes that are already valid RESP.
     pub fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);

@@ -56,6 +56,8 @@ pub struct ClientShared {
     pub no_touch: bool,
     /// Number of watched keys.
     pub watched_keys: usize,
+    /// True while parked by a blocking command (CLIENT LIST flag `b`).
+    pub blocked: bool,
     /// CLIENT CAPA REDIRECT.
     pub capa_redirect: bool,
     /// CLIENT IMPORT-SOURCE.
@@ -104,6 +106,7 @@ impl ClientShared {
             no_evict: false,
             no_touch: false,
             watched_keys: 0,
+            blocked: false,
             capa_redirect: false,
             import_source: false,
             multi_queued: None,
@@ -154,6 +157,14 @@ pub struct Client {
     pub reply: ReplyBuffer,
     /// Set by QUIT and protocol errors: close after flushing replies.
     pub close_after_reply: bool,
+    /// Set by a handler that wants to block (see `blocking`); taken by the dispatcher.
+    pub block_request: Option<crate::blocking::BlockRequest>,
+    /// True while a parked command is re-run because one of its keys changed.
+    pub reprocessing_blocked: bool,
+    /// True while EXEC runs the queued commands (blocking commands must not block then).
+    pub in_exec: bool,
+    /// The top-level table entry of the last command looked up (a lookup cache for pipelines).
+    pub last_top_command: Option<&'static crate::commands::CommandSpec>,
 }
 
 impl Client {
@@ -167,6 +178,10 @@ impl Client {
             reply_mode: ReplyMode::On,
             reply: ReplyBuffer::new(),
             close_after_reply: false,
+            block_request: None,
+            reprocessing_blocked: false,
+            in_exec: false,
+            last_top_command: None,
         }
     }
 

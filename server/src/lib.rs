@@ -2,6 +2,7 @@
 //! completion (Valkey's model), while connection tasks on the same thread parse requests and write
 //! batched replies. See docs/ARCHITECTURE.md.
 
+pub mod blocking;
 pub mod client;
 pub mod commands;
 pub mod config;

@@ -158,6 +158,7 @@ async fn cron(state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
         }
         server.active_expire_cycle();
         server.cron_stats();
+        server.close_idle_clients();
         if server.pause.is_some_and(|p| p.until_ms <= unix_ms()) {
             server.pause = None;
         }
@@ -210,12 +211,164 @@ fn register(
     Some(Client::new(shared, authenticated))
 }
 
-fn unregister(state: &Rc<RefCell<Server>>, client: &mut Client) {
+fn unregister(state: &Rc<RefCell<Server>>, client: &RefCell<Client>) {
     let mut server = state.borrow_mut();
+    let mut client = client.borrow_mut();
     let id = client.id();
-    crate::commands::transactions::unwatch_all(&mut server, client);
+    crate::commands::transactions::unwatch_all(&mut server, &mut client);
+    server.blocking.forget(id);
     server.clients.remove(&id);
     server.monitors.retain(|&m| m != id);
+}
+
+/// What the connection does after a batch of commands.
+enum Next {
+    /// Wait for more input (or a wake-up).
+    Read,
+    /// Go on with buffered input right away (stopped early to flush a large reply).
+    Continue,
+    /// A command is held back by CLIENT PAUSE: try it again shortly.
+    RetryLater,
+    /// The client is parked by a blocking command.
+    Parked,
+    /// Close the connection.
+    Close,
+}
+
+/// Runs every complete command in `input` while holding the server state; returns how many bytes were
+/// used and what to do next. `argv` keeps a command that must be retried (CLIENT PAUSE).
+fn run_buffered(
+    state: &Rc<RefCell<Server>>,
+    client_cell: &Rc<RefCell<Client>>,
+    parser: &mut RequestParser,
+    argv: &mut Argv,
+    retry_pending: &mut bool,
+    input: &[u8],
+) -> (usize, Next) {
+    let mut server = state.borrow_mut();
+    let mut client = client_cell.borrow_mut();
+    let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
+    let mut consumed = 0;
+    let next = loop {
+        if *retry_pending {
+            match exec::execute(&mut server, &mut client, argv) {
+                Flow::Retry => break Next::RetryLater,
+                Flow::Close => break Next::Close,
+                Flow::Block => {
+                    let request = client.block_request.take();
+                    let db = client.db();
+                    if let Some(request) = request {
+                        client.shared.borrow_mut().blocked = true;
+                        let id = client.id();
+                        server
+                            .blocking
+                            .park(id, client_cell.clone(), argv.clone(), db, request);
+                    }
+                    *retry_pending = false;
+                    argv.clear();
+                    break Next::Parked;
+                }
+                Flow::Continue => {}
+            }
+            *retry_pending = false;
+            argv.clear();
+        }
+        if client.reply.len() >= FLUSH_THRESHOLD {
+            break Next::Continue;
+        }
+        let limits = Limits {
+            max_bulk_len,
+            auth_required: !client.authenticated,
+        };
+        match parser.parse(&input[consumed..], &limits, argv) {
+            Ok(Parsed::Command { consumed: used }) => {
+                consumed += used;
+                *retry_pending = true;
+            }
+            Ok(Parsed::Empty { consumed: used }) => {
+                consumed += used;
+                argv.clear();
+            }
+            Ok(Parsed::Incomplete { consumed: used }) => {
+                consumed += used;
+                break Next::Read;
+            }
+            Err(error) => {
+                server.stats.count_error("ERR");
+                client.reply.error(&format!("ERR {error}"));
+                break Next::Close;
+            }
+        }
+    };
+    server.stats.total_net_input_bytes += consumed as u64;
+    server.stats.total_net_output_bytes += client.reply.len() as u64;
+    let mut shared = client.shared.borrow_mut();
+    shared.net_input_bytes += consumed as u64;
+    shared.net_output_bytes += client.reply.len() as u64;
+    (consumed, next)
+}
+
+/// Writes the client's pending replies and pushed output. No borrow is held across the writes.
+async fn flush(client_cell: &RefCell<Client>, stream: &mut TcpStream) -> std::io::Result<()> {
+    let replies = client_cell.borrow_mut().reply.take();
+    if !replies.is_empty() {
+        stream.write_all(&replies).await?;
+    }
+    client_cell.borrow_mut().reply.recycle(replies);
+    let shared = client_cell.borrow().shared.clone();
+    let pushed = std::mem::take(&mut shared.borrow_mut().outbox);
+    if !pushed.is_empty() {
+        stream.write_all(&pushed).await?;
+    }
+    Ok(())
+}
+
+/// Waits while the client is parked by a blocking command: until it is served (its reply is then in its
+/// buffer), its timeout passes, it is killed, or the peer goes away. Input that arrives meanwhile is kept
+/// for later. Returns false when the connection must close.
+async fn wait_while_parked(
+    state: &Rc<RefCell<Server>>,
+    client_cell: &RefCell<Client>,
+    stream: &TcpStream,
+    input: &mut Vec<u8>,
+) -> bool {
+    let (id, shared) = {
+        let client = client_cell.borrow();
+        (client.id(), client.shared.clone())
+    };
+    let wakeup = shared.borrow().wakeup.clone();
+    loop {
+        if shared.borrow().kill {
+            return false;
+        }
+        let deadline = {
+            let server = state.borrow();
+            if !server.blocking.is_parked(id) {
+                return true;
+            }
+            server.blocking.deadline(id)
+        };
+        let sleep = async {
+            match deadline {
+                Some(at) => {
+                    tokio::time::sleep(Duration::from_millis((at - unix_ms()).max(0) as u64)).await
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = wakeup.notified() => {}
+            _ = sleep => {
+                state.borrow_mut().blocking.time_out(id);
+            }
+            ready = stream.readable() => {
+                if ready.is_err() || !read_available(stream, input) {
+                    return false;
+                }
+            }
+        }
+    }
 }
 
 async fn connection(
@@ -229,100 +382,58 @@ async fn connection(
         let _ = stream.write_all(PROTECTED_MODE_DENIED.as_bytes()).await;
         return;
     }
-    let Some(mut client) = register(&state, &stream, addr, local_addr) else {
+    let Some(client) = register(&state, &stream, addr, local_addr) else {
         let _ = stream
             .write_all(b"-ERR max number of clients reached\r\n")
             .await;
         return;
     };
-    let wakeup = client.shared.borrow().wakeup.clone();
+    let shared = client.shared.clone();
+    let wakeup = shared.borrow().wakeup.clone();
+    let client_cell = Rc::new(RefCell::new(client));
     let mut input: Vec<u8> = Vec::with_capacity(READ_CHUNK);
     let mut parser = RequestParser::new();
     let mut argv = Argv::new();
     let mut retry_pending = false;
     loop {
-        if client.shared.borrow().kill {
+        if input.len() as i64 > state.borrow().config.get_i64("client-query-buffer-limit") {
+            // Valkey closes a client whose unprocessed input outgrows client-query-buffer-limit.
+            break;
+        }
+        if shared.borrow().kill {
             // Killed (CLIENT KILL) while waiting for a pause to end or with input still buffered.
             break;
         }
-        let mut close = false;
-        let mut stopped_to_flush = false;
-        let mut consumed = 0;
-        {
-            let mut server = state.borrow_mut();
-            let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
-            loop {
-                if retry_pending {
-                    match exec::execute(&mut server, &mut client, &argv) {
-                        Flow::Retry => break,
-                        Flow::Close => {
-                            close = true;
-                            break;
-                        }
-                        Flow::Continue => {}
-                    }
-                    retry_pending = false;
-                    argv.clear();
-                }
-                if client.reply.len() >= FLUSH_THRESHOLD {
-                    stopped_to_flush = true;
+        let (consumed, next) = run_buffered(
+            &state,
+            &client_cell,
+            &mut parser,
+            &mut argv,
+            &mut retry_pending,
+            &input,
+        );
+        input.drain(..consumed);
+        if state.borrow().shutdown_requested {
+            shutdown.notify_one();
+        }
+        if flush(&client_cell, &mut stream).await.is_err() || shared.borrow().kill {
+            break;
+        }
+        match next {
+            Next::Close => break,
+            Next::Continue => continue,
+            Next::RetryLater => {
+                // Held back by CLIENT PAUSE: try again shortly, without reading more input.
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+            Next::Parked => {
+                if !wait_while_parked(&state, &client_cell, &stream, &mut input).await {
                     break;
                 }
-                let limits = Limits {
-                    max_bulk_len,
-                    auth_required: !client.authenticated,
-                };
-                match parser.parse(&input[consumed..], &limits, &mut argv) {
-                    Ok(Parsed::Command { consumed: used }) => {
-                        consumed += used;
-                        retry_pending = true;
-                    }
-                    Ok(Parsed::Empty { consumed: used }) => {
-                        consumed += used;
-                        argv.clear();
-                    }
-                    Ok(Parsed::Incomplete { consumed: used }) => {
-                        consumed += used;
-                        break;
-                    }
-                    Err(error) => {
-                        server.stats.count_error("ERR");
-                        client.reply.error(&format!("ERR {error}"));
-                        close = true;
-                        break;
-                    }
-                }
+                continue;
             }
-            if server.shutdown_requested {
-                shutdown.notify_one();
-            }
-            server.stats.total_net_input_bytes += consumed as u64;
-            server.stats.total_net_output_bytes += client.reply.len() as u64;
-            let mut shared = client.shared.borrow_mut();
-            shared.net_input_bytes += consumed as u64;
-            shared.net_output_bytes += client.reply.len() as u64;
-        }
-        input.drain(..consumed);
-        if !client.reply.is_empty() {
-            if stream.write_all(client.reply.as_bytes()).await.is_err() {
-                break;
-            }
-            client.reply.clear();
-        }
-        if flush_outbox(&client, &mut stream).await.is_err() || close {
-            break;
-        }
-        if client.shared.borrow().kill {
-            break;
-        }
-        if retry_pending {
-            // Held back by CLIENT PAUSE: try again shortly, without reading more input.
-            tokio::time::sleep(Duration::from_millis(10)).await;
-            continue;
-        }
-        if stopped_to_flush {
-            // Stopped early to flush a large reply: go on with what is buffered before reading more.
-            continue;
+            Next::Read => {}
         }
         tokio::select! {
             biased;
@@ -335,7 +446,7 @@ async fn connection(
         }
     }
     let _ = stream.shutdown().await;
-    unregister(&state, &mut client);
+    unregister(&state, &client_cell);
 }
 
 /// The reply a non-loopback client gets in protected mode, Valkey's text.
@@ -382,12 +493,4 @@ fn read_available(stream: &TcpStream, input: &mut Vec<u8>) -> bool {
         }
         Err(error) => error.kind() == std::io::ErrorKind::WouldBlock,
     }
-}
-
-async fn flush_outbox(client: &Client, stream: &mut TcpStream) -> std::io::Result<()> {
-    let pending = std::mem::take(&mut client.shared.borrow_mut().outbox);
-    if !pending.is_empty() {
-        stream.write_all(&pending).await?;
-    }
-    Ok(())
 }

@@ -448,7 +448,6 @@ fn reset(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 static CLIENT_HELP: &[&str] = &[
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",
     "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
     "CAPA <option> [options...]",
@@ -556,16 +555,10 @@ static CLIENT_HELP: &[&str] = &[
     "    Mark this connection as an import source if import-mode is enabled.",
     "    Sync tools can set their connections into 'import-source' state to visit",
     "    expired keys.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn client_help(ctx: &mut Ctx<'_>) -> CommandResult {
-    let reply = ctx.reply();
-    reply.array(CLIENT_HELP.len());
-    for line in CLIENT_HELP {
-        reply.simple(line.as_bytes());
-    }
+    crate::commands::reply_help(ctx.reply(), b"client", CLIENT_HELP);
     Ok(())
 }
 
@@ -824,16 +817,24 @@ fn client_unpause(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: no command blocks yet, so no client can be unblocked. Like
-/// Valkey, the reason is only checked when it is the last argument.
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends a blocking command's wait as if it timed out, or with an
+/// UNBLOCKED error. Like Valkey, the reason is only checked when it is the last argument.
 fn client_unblock(ctx: &mut Ctx<'_>) -> CommandResult {
     if ctx.argc() == 4 && !ctx.arg_is(3, "timeout") && !ctx.arg_is(3, "error") {
         return Err(CommandError::fixed(
             "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR",
         ));
     }
-    parse_i64(ctx.arg(2)).ok_or(NOT_INTEGER)?;
-    ctx.reply().int(0);
+    let id = parse_i64(ctx.arg(2)).ok_or(NOT_INTEGER)?;
+    let unblocked = match u64::try_from(id) {
+        Ok(id) if ctx.argc() == 4 && ctx.arg_is(3, "error") => ctx
+            .server
+            .blocking
+            .fail(id, "UNBLOCKED client unblocked via CLIENT UNBLOCK"),
+        Ok(id) => ctx.server.blocking.time_out(id),
+        Err(_) => false,
+    };
+    ctx.reply().int(i64::from(unblocked));
     Ok(())
 }
 

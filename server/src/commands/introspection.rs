@@ -566,7 +566,7 @@ fn list(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn help(ctx: &mut Ctx<'_>) -> CommandResult {
     let command = ctx.argv[0].to_vec();
-    crate::commands::server_admin::reply_help(
+    crate::commands::reply_help(
         ctx.reply(),
         &command,
         &[

@@ -752,7 +752,6 @@ fn object_freq(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 const OBJECT_HELP: &[&str] = &[
-    "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "ENCODING <key>",
     "    Return the kind of internal representation used in order to store the value",
     "    associated with a <key>.",
@@ -765,16 +764,10 @@ const OBJECT_HELP: &[&str] = &[
     "REFCOUNT <key>",
     "    Return the number of references of the value associated with the specified",
     "    <key>.",
-    "HELP",
-    "    Print this help.",
 ];
 
 fn object_help(ctx: &mut Ctx<'_>) -> CommandResult {
-    let reply = ctx.reply();
-    reply.array(OBJECT_HELP.len());
-    for line in OBJECT_HELP {
-        reply.simple(line.as_bytes());
-    }
+    crate::commands::reply_help(ctx.reply(), b"object", OBJECT_HELP);
     Ok(())
 }
 

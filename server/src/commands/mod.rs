@@ -11,12 +11,14 @@ pub mod sets;
 pub mod strings;
 pub mod transactions;
 
-use std::collections::HashMap;
+use foldhash::HashMap;
+use foldhash::HashMapExt as _;
 use std::sync::OnceLock;
 
 use ferry_resp::number::{parse_f64, parse_i64};
 use ferry_resp::{Argv, ReplyBuffer};
 
+use crate::blocking::{BlockRequest, TimeoutReply};
 use crate::client::Client;
 use crate::error::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER};
 use crate::keyspace::Db;
@@ -445,6 +447,27 @@ impl Ctx<'_> {
         self.server.dbs[self.db_index].get_mut(key, now)
     }
 
+    /// False where a blocking command must not block (inside MULTI/EXEC): it then replies as on timeout.
+    pub fn may_block(&self) -> bool {
+        !self.client.in_exec
+    }
+
+    /// Parks the client on `keys` of the selected db until one is modified or `deadline_ms` passes
+    /// (see [`crate::blocking`]). The handler returns `Ok(())` without replying; the command is re-run
+    /// from scratch when a key changes, and keeps its original deadline.
+    pub fn block_on_keys(
+        &mut self,
+        keys: Vec<Vec<u8>>,
+        deadline_ms: Option<i64>,
+        on_timeout: TimeoutReply,
+    ) {
+        self.client.block_request = Some(BlockRequest {
+            keys,
+            deadline_ms,
+            on_timeout,
+        });
+    }
+
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.
     pub fn key_modified(&mut self, key: &[u8]) {
         self.server.touch_key(self.db_index, key);
@@ -455,4 +478,35 @@ impl Ctx<'_> {
 /// Lowercases an ASCII command name for messages.
 pub fn lowercase(name: &[u8]) -> String {
     String::from_utf8_lossy(name).to_ascii_lowercase()
+}
+
+/// Writes a HELP reply the way Valkey's `addReplyHelp` does: a heading naming the command as typed
+/// (uppercased), the `lines`, then the HELP entry itself.
+pub fn reply_help(reply: &mut ReplyBuffer, command: &[u8], lines: &[&str]) {
+    reply.array(lines.len() + 3);
+    let heading = format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(command).to_ascii_uppercase()
+    );
+    reply.simple(heading.as_bytes());
+    for line in lines {
+        reply.simple(line.as_bytes());
+    }
+    reply.simple(b"HELP");
+    reply.simple(b"    Print this help.");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn help_has_heading_and_footer() {
+        let mut reply = ReplyBuffer::new();
+        reply_help(&mut reply, b"config", &["A", "    a"]);
+        assert_eq!(
+            reply.as_bytes(),
+            b"*5\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+A\r\n+    a\r\n+HELP\r\n+    Print this help.\r\n"
+        );
+    }
 }

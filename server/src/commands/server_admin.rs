@@ -4,8 +4,6 @@
 mod debug;
 mod info;
 
-use ferry_resp::ReplyBuffer;
-
 use crate::client::Client;
 use crate::commands::{acl, flags, CommandSpec, Ctx, NO_KEYS};
 use crate::error::{CommandError, CommandResult, SYNTAX};
@@ -101,22 +99,6 @@ pub static COMMANDS: &[CommandSpec] = &[
     ),
 ];
 
-/// Writes a HELP reply the way Valkey's `addReplyHelp` does: a heading naming the command as typed
-/// (uppercased), the `lines`, then the HELP entry itself.
-pub fn reply_help(reply: &mut ReplyBuffer, command: &[u8], lines: &[&str]) {
-    reply.array(lines.len() + 3);
-    let heading = format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        String::from_utf8_lossy(command).to_ascii_uppercase()
-    );
-    reply.simple(heading.as_bytes());
-    for line in lines {
-        reply.simple(line.as_bytes());
-    }
-    reply.simple(b"HELP");
-    reply.simple(b"    Print this help.");
-}
-
 /// True when a client may use an action that `setting` (`enable-debug-command`,
 /// `enable-protected-configs`) guards: `yes`, or `local` for a loopback connection.
 fn protected_action_allowed(setting: &str, client: &Client) -> bool {
@@ -194,7 +176,7 @@ fn config_rewrite(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn config_help(ctx: &mut Ctx<'_>) -> CommandResult {
     let command = ctx.argv[0].to_vec();
-    reply_help(
+    crate::commands::reply_help(
         ctx.reply(),
         &command,
         &[
@@ -324,15 +306,5 @@ mod tests {
         assert_eq!(parse(&["abort", "now"]), Err(SYNTAX));
         assert_eq!(parse(&["bogus"]), Err(SYNTAX));
         assert!(parse(&["abort"]).is_ok_and(|o| o.abort));
-    }
-
-    #[test]
-    fn help_has_heading_and_footer() {
-        let mut reply = ReplyBuffer::new();
-        reply_help(&mut reply, b"config", &["A", "    a"]);
-        assert_eq!(
-            reply.as_bytes(),
-            b"*5\r\n+CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:\r\n+A\r\n+    a\r\n+HELP\r\n+    Print this help.\r\n"
-        );
     }
 }

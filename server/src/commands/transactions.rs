@@ -101,12 +101,14 @@ fn exec_command(ctx: &mut Ctx<'_>) -> CommandResult {
         return Ok(());
     }
     ctx.reply().array(multi.queued.len());
+    ctx.client.in_exec = true;
     for argv in &multi.queued {
         match exec::resolve(argv) {
             Ok(spec) => exec::call(ctx.server, ctx.client, argv, spec),
             Err(error) => ctx.reply().error(error.message()),
         }
     }
+    ctx.client.in_exec = false;
     Ok(())
 }
 

@@ -91,6 +91,24 @@ impl LongDouble {
         }
     }
 
+    /// The nearest `f64` (precision beyond 53 bits is dropped; out-of-range values saturate).
+    pub fn to_f64(self) -> f64 {
+        let value = match self.magnitude {
+            Magnitude::Finite { mantissa, exponent } => {
+                // Scale in two steps so huge or tiny exponents saturate instead of overflowing powi.
+                let exponent = exponent.clamp(-4000, 4000) as i32;
+                (mantissa as f64) * 2f64.powi(exponent / 2) * 2f64.powi(exponent - exponent / 2)
+            }
+            Magnitude::Infinite => f64::INFINITY,
+            Magnitude::NaN => f64::NAN,
+        };
+        if self.negative {
+            -value
+        } else {
+            value
+        }
+    }
+
     /// True unless the value is infinite or NaN.
     pub fn is_finite(self) -> bool {
         matches!(self.magnitude, Magnitude::Finite { .. })

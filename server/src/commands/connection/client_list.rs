@@ -86,6 +86,9 @@ impl<'a> ClientView<'a> {
         if local.multi.is_some() {
             flags.push('x');
         }
+        if shared.blocked {
+            flags.push('b');
+        }
         if shared.dirty_cas {
             flags.push('d');
         }

@@ -182,7 +182,7 @@ pub fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
     match (subcommand.as_slice(), argc) {
         (b"help", 2) => {
             let command = ctx.argv[0].to_vec();
-            super::reply_help(ctx.reply(), &command, HELP);
+            crate::commands::reply_help(ctx.reply(), &command, HELP);
         }
         (b"sleep", 3) => {
             // Like strtod: text that is not a number sleeps for 0 seconds.

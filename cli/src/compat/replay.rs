@@ -1,0 +1,307 @@
+//! `ferry compat replay`: plays a capture file (see `capture`) or a plain AOF file back against a
+//! reference and a target. A capture keeps its interleaving: one connection per captured client, each
+//! command sent in captured order, with a SELECT first whenever the connection's database differs from
+//! the captured one. AUTH is skipped (MONITOR redacts its arguments). An AOF file is one client: RESP
+//! arrays, `#TS:` annotation lines skipped; a file with an RDB preamble is refused for now.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{bail, Context as _};
+use clap::Args;
+use ferry_compat::{Action, Origin, Step};
+use ferry_resp::frame::parse_frame;
+use ferry_resp::Frame;
+
+use super::capture::{parse_capture, Record};
+use super::outcome::{chunk_units, Outcome, CHUNK};
+use super::{endpoint, progress, ReportArgs, ServerPair};
+
+/// `ferry compat replay`
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// A capture file (JSON lines from `ferry compat capture`) or a plain AOF file.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    #[command(flatten)]
+    servers: ServerPair,
+    #[command(flatten)]
+    report: ReportArgs,
+}
+
+/// What a replay file turned into.
+#[derive(Debug)]
+pub struct Replay {
+    /// The steps, in order; `line` is the line of the file each came from.
+    pub steps: Vec<Step>,
+    /// Commands left out, with why.
+    pub skipped: Vec<String>,
+}
+
+/// Replays the file and reports. Returns whether every divergence was allowed.
+pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
+    let allow = args.report.allow_list()?;
+    let text =
+        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
+    let name = file_label(&args.file);
+    let replay = load(&name, &text)?;
+    for note in &replay.skipped {
+        eprintln!("note: {note}");
+    }
+    if replay.steps.is_empty() {
+        bail!("{} holds no command to replay", args.file.display());
+    }
+    let (reference, target) = args.servers.open()?;
+    let bar = progress::bar(
+        replay.steps.len() as u64,
+        args.report.interactive(),
+        "replaying",
+    );
+    let mut runner = endpoint::runner(&reference, &target, args.servers.reply_timeout());
+    let mut chunk_starts = Vec::new();
+    let started = Instant::now();
+    let steps = replay.steps.iter().enumerate().map(|(index, step)| {
+        if index % CHUNK == 0 {
+            chunk_starts.push(Instant::now());
+        }
+        bar.inc(1);
+        step
+    });
+    let result = runner.run_steps(&name, "replay", steps);
+    chunk_starts.push(Instant::now());
+    bar.finish_and_clear();
+    let seconds: Vec<f64> = chunk_starts
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_secs_f64())
+        .collect();
+    let report = runner.into_report();
+    let lines: Vec<usize> = replay.steps.iter().map(|s| s.line).collect();
+    let units = chunk_units(
+        &name,
+        replay.steps.len(),
+        &report,
+        0,
+        |d| match &d.origin {
+            // Lines never decrease along the steps, so the first step of a line is its position.
+            Origin::Case { line, .. } => Some(lines.partition_point(|l| l < line)),
+            _ => None,
+        },
+        &seconds,
+    );
+    let outcome = Outcome::new(report, units, allow, started.elapsed().as_secs_f64());
+    if let Err(error) = result {
+        eprint!("{}", outcome.report.summary());
+        bail!("the replay stopped: {error}");
+    }
+    args.report.emit(&outcome)?;
+    Ok(outcome.passed())
+}
+
+/// Turns a capture file or an AOF file into steps.
+pub fn load(name: &str, text: &[u8]) -> anyhow::Result<Replay> {
+    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
+    match first {
+        Some(b'{') => Ok(capture_steps(&parse_capture(name, text)?)),
+        Some(b'*') | Some(b'#') => Ok(Replay {
+            steps: aof_steps(name, text)?,
+            skipped: Vec::new(),
+        }),
+        _ if text.starts_with(b"REDIS") || text.starts_with(b"VALKEY") => bail!(
+            "{name} starts with an RDB preamble; only plain (RESP) AOF files can be replayed for now"
+        ),
+        _ => bail!("{name} is neither a capture file (JSON lines) nor an AOF file (RESP)"),
+    }
+}
+
+fn upper_name(argv: &[Vec<u8>]) -> Vec<u8> {
+    argv.first()
+        .map(|n| n.to_ascii_uppercase())
+        .unwrap_or_default()
+}
+
+/// One connection per captured client; SELECT inserted when the captured db differs from the
+/// connection's (unknown before its first command, and again after QUIT).
+pub fn capture_steps(records: &[Record]) -> Replay {
+    let mut steps = Vec::with_capacity(records.len());
+    let mut skipped_auth = 0usize;
+    let mut dbs: Vec<Option<u32>> = Vec::new();
+    for record in records {
+        let name = upper_name(&record.argv);
+        if name == b"AUTH" {
+            skipped_auth += 1;
+            continue;
+        }
+        if dbs.len() <= record.client {
+            dbs.resize(record.client + 1, None);
+        }
+        let db = &mut dbs[record.client];
+        if name != b"SELECT" && *db != Some(record.db) {
+            steps.push(Step {
+                line: record.line,
+                client: record.client,
+                action: Action::Command(vec![
+                    b"SELECT".to_vec(),
+                    record.db.to_string().into_bytes(),
+                ]),
+            });
+        }
+        steps.push(Step {
+            line: record.line,
+            client: record.client,
+            action: Action::Command(record.argv.clone()),
+        });
+        *db = match name.as_slice() {
+            b"QUIT" => None,
+            b"RESET" => Some(0),
+            _ => Some(record.db),
+        };
+    }
+    let skipped = if skipped_auth > 0 {
+        vec![format!(
+            "{skipped_auth} AUTH commands skipped (MONITOR redacts their arguments)"
+        )]
+    } else {
+        Vec::new()
+    };
+    Replay { steps, skipped }
+}
+
+/// Reads a plain AOF: RESP arrays of bulk strings, `#TS:` lines between them. A truncated last
+/// command is an error, as Valkey's default `aof-load-truncated yes` would only warn: replaying a
+/// prefix silently would hide it.
+pub fn aof_steps(name: &str, text: &[u8]) -> anyhow::Result<Vec<Step>> {
+    let mut steps = Vec::new();
+    let mut pos = 0;
+    let mut line = 1;
+    while pos < text.len() {
+        let rest = &text[pos..];
+        if rest[0] == b'#' || rest[0] == b'\r' || rest[0] == b'\n' {
+            let end = rest
+                .iter()
+                .position(|&b| b == b'\n')
+                .map_or(rest.len(), |n| n + 1);
+            line += rest[..end].iter().filter(|&&b| b == b'\n').count();
+            pos += end;
+            continue;
+        }
+        let (frame, used) = match parse_frame(rest) {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => bail!("{name}:{line}: the file ends inside a command (truncated AOF)"),
+            Err(error) => bail!("{name}:{line}: not RESP: {error}"),
+        };
+        let argv = match frame {
+            Frame::Array(Some(items)) if !items.is_empty() => items
+                .into_iter()
+                .map(|item| match item {
+                    Frame::Bulk(Some(bytes)) => Ok(bytes),
+                    _ => Err(()),
+                })
+                .collect::<Result<Vec<_>, ()>>()
+                .ok(),
+            _ => None,
+        };
+        let Some(argv) = argv else {
+            bail!("{name}:{line}: expected an array of bulk strings");
+        };
+        steps.push(Step {
+            line,
+            client: 1,
+            action: Action::Command(argv),
+        });
+        line += rest[..used].iter().filter(|&&b| b == b'\n').count();
+        pos += used;
+    }
+    Ok(steps)
+}
+
+/// The file name for reports.
+pub fn file_label(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(line: usize, client: usize, db: u32, argv: &[&str]) -> Record {
+        Record {
+            line,
+            client,
+            addr: format!("127.0.0.1:{client}"),
+            db,
+            time_us: 0,
+            argv: argv.iter().map(|a| a.as_bytes().to_vec()).collect(),
+        }
+    }
+
+    fn commands(steps: &[Step]) -> Vec<(usize, String)> {
+        steps
+            .iter()
+            .map(|step| match &step.action {
+                Action::Command(argv) => (
+                    step.client,
+                    argv.iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+                other => (step.client, format!("{other:?}")),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn captures_select_the_captured_database() {
+        let replay = capture_steps(&[
+            record(2, 1, 0, &["SET", "a", "1"]),
+            record(3, 2, 3, &["GET", "a"]),
+            record(4, 1, 5, &["SELECT", "5"]),
+            record(5, 1, 5, &["GET", "a"]),
+            record(6, 2, 3, &["auth", "(redacted)"]),
+            record(7, 2, 3, &["QUIT"]),
+            record(8, 2, 3, &["GET", "b"]),
+        ]);
+        assert_eq!(
+            commands(&replay.steps),
+            vec![
+                (1, "SELECT 0".into()),
+                (1, "SET a 1".into()),
+                (2, "SELECT 3".into()),
+                (2, "GET a".into()),
+                (1, "SELECT 5".into()),
+                (1, "GET a".into()),
+                (2, "QUIT".into()),
+                (2, "SELECT 3".into()),
+                (2, "GET b".into()),
+            ]
+        );
+        assert_eq!(replay.skipped.len(), 1);
+        assert_eq!(replay.steps[3].line, 3);
+    }
+
+    #[test]
+    fn reads_plain_aof() {
+        let aof = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\na\nb\r\n*1\r\n$5\r\nMULTI\r\n";
+        let replay = load("appendonly.aof", aof).unwrap();
+        assert_eq!(
+            commands(&replay.steps),
+            vec![
+                (1, "SELECT 0".into()),
+                (1, "SET k a\nb".into()),
+                (1, "MULTI".into())
+            ]
+        );
+        assert_eq!(
+            replay.steps.iter().map(|s| s.line).collect::<Vec<_>>(),
+            vec![1, 7, 15]
+        );
+        let error = load("a.aof", b"*1\r\n$4\r\nPI").unwrap_err().to_string();
+        assert!(error.contains("truncated"), "{error}");
+        assert!(load("a.aof", b"*1\r\n:1\r\n").is_err());
+        assert!(load("a.aof", b"REDIS0011...").is_err());
+        assert!(load("a.aof", b"hello").is_err());
+    }
+}
