@@ -4,8 +4,11 @@
 //! a STORE result starts from, which DIFF algorithm runs, how SPOP rebuilds a set), because OBJECT
 //! ENCODING shows the outcome.
 //!
-//! Not yet done, for want of the machinery: the SREM/DEL/UNLINK commands Valkey propagates for SPOP
-//! (replication and AOF), and keyspace notifications.
+//! Not yet done, for want of the machinery: keyspace notifications, and what SPOP propagates to
+//! replicas and the AOF. Valkey 9.1 writes `SREM key member` for a single SPOP; for SPOP with a count
+//! below the size, `SREM key m1 m2 ...` with the members handed out, in batches of at most 1024; for
+//! a count that takes the whole set, `UNLINK key` (`DEL key` when `lazyfree-lazy-server-del` is no);
+//! for a count of 0, nothing.
 
 use std::collections::HashSet;
 
@@ -527,10 +530,10 @@ fn srandmember(ctx: &mut Ctx<'_>) -> CommandResult {
         3 => Some(parse_range(&argv[2], -i64::MAX, i64::MAX, None)?),
         _ => return Err(SYNTAX),
     };
-    let exists = lookup_read(ctx, key)?;
+    lookup_read(ctx, key)?;
     let server = &mut *ctx.server;
     let reply = &mut ctx.client.reply;
-    let set = peek_set(&server.dbs[ctx.db_index], key).filter(|_| exists);
+    let set = peek_set(&server.dbs[ctx.db_index], key);
     let rng = &mut server.rng;
     let Some(count) = count else {
         match set.and_then(|set| set.view().random(rng)) {

@@ -294,6 +294,9 @@ impl<'a> SetRef<'a> {
             SetRef::Hashtable(table) => table
                 .random_entry(rng)
                 .map(|(member, ())| Member::Bytes(member)),
+            SetRef::Intset(intset) if !intset.is_empty() => {
+                intset.get(rng.gen_range(0..intset.len())).map(Member::Int)
+            }
             _ => {
                 let len = self.len();
                 if len == 0 {
