@@ -313,6 +313,14 @@ impl Listpack {
         Ok(Self { bytes })
     }
 
+    /// Takes bytes this module produced earlier (via [`Listpack::into_bytes`]) without re-checking
+    /// them. Reading malformed bytes through [`entries`] cannot panic; other methods assume the
+    /// bytes are well formed.
+    pub fn from_trusted_bytes(bytes: Vec<u8>) -> Self {
+        debug_assert!(validate(&bytes).is_ok(), "listpack bytes are malformed");
+        Self { bytes }
+    }
+
     /// The encoded bytes.
     pub fn as_bytes(&self) -> &[u8] {
         &self.bytes
@@ -553,7 +561,28 @@ pub fn validate(bytes: &[u8]) -> Result<(), ListpackError> {
     Ok(())
 }
 
+/// Iterates over the elements of listpack `bytes` without copying them. On malformed bytes it stops
+/// at the first entry it cannot read (it never panics).
+pub fn entries(bytes: &[u8]) -> Iter<'_> {
+    Iter {
+        bytes,
+        offset: HEADER_SIZE,
+    }
+}
+
+/// The number of elements of listpack `bytes`: the header's count, or a walk when the header says
+/// "unknown" (65535 or more elements).
+pub fn element_count(bytes: &[u8]) -> usize {
+    match bytes.get(4..6) {
+        Some(&[low, high]) if u16::from_le_bytes([low, high]) != COUNT_UNKNOWN => {
+            usize::from(u16::from_le_bytes([low, high]))
+        }
+        _ => entries(bytes).count(),
+    }
+}
+
 /// Iterator over a listpack's elements.
+#[derive(Clone)]
 pub struct Iter<'a> {
     bytes: &'a [u8],
     offset: usize,

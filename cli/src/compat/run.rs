@@ -29,7 +29,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "S", value_delimiter = ',', default_value = "1")]
     seed: Vec<u64>,
     /// Only these case files (by stem: strings, keys, ...) and random families (strings keys bitmaps
-    /// hyperloglog transactions), comma-separated.
+    /// hyperloglog sets transactions lists), comma-separated.
     #[arg(long, value_name = "FAMILY", value_delimiter = ',')]
     only: Vec<String>,
     /// Only the cases whose name contains this text (case-insensitive), or `FILE:NAME` to pick within

@@ -4,8 +4,10 @@ pub mod bitfield;
 pub mod hll;
 pub mod list;
 pub mod long_double;
+pub mod set;
 pub mod string;
 
+pub use set::Set;
 pub use string::Str;
 
 /// A value stored under a key.
@@ -15,6 +17,8 @@ pub enum Value {
     Str(Str),
     /// A list.
     List(Box<list::List>),
+    /// A set.
+    Set(Set),
 }
 
 impl Value {
@@ -23,6 +27,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::List(_) => "list",
+            Value::Set(_) => "set",
         }
     }
 
@@ -31,6 +36,7 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding_name(),
             Value::List(list) => list.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
         }
     }
 }
