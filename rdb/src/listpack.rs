@@ -336,87 +336,54 @@ impl Listpack {
         self.bytes.len()
     }
 
+    /// A borrowed view of the bytes, for reading.
+    pub fn view(&self) -> ListpackRef<'_> {
+        ListpackRef { bytes: &self.bytes }
+    }
+
     /// Number of elements.
     pub fn len(&self) -> usize {
-        let count = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
-        if count == COUNT_UNKNOWN {
-            self.iter().count()
-        } else {
-            usize::from(count)
-        }
+        self.view().len()
     }
 
     /// True when there are no elements.
     pub fn is_empty(&self) -> bool {
-        self.bytes[HEADER_SIZE] == END
+        self.view().is_empty()
     }
 
     /// Iterates over the elements from the first.
     pub fn iter(&self) -> Iter<'_> {
-        Iter {
-            bytes: &self.bytes,
-            offset: HEADER_SIZE,
-        }
+        self.view().iter()
     }
 
     /// Offset of the first element, if any.
     pub fn first(&self) -> Option<usize> {
-        (!self.is_empty()).then_some(HEADER_SIZE)
+        self.view().first()
     }
 
     /// Offset of the last element, if any.
     pub fn last(&self) -> Option<usize> {
-        self.prev(self.bytes.len() - 1)
+        self.view().last()
     }
 
     /// The element at `offset`.
     pub fn get(&self, offset: usize) -> Entry<'_> {
-        decode(&self.bytes[offset..])
+        self.view().get(offset)
     }
 
     /// Offset of the element after the one at `offset`.
     pub fn next(&self, offset: usize) -> Option<usize> {
-        let payload = entry_payload_size(&self.bytes[offset..])?;
-        let next = offset + payload + backlen_size(payload);
-        (self.bytes[next] != END).then_some(next)
+        self.view().next(offset)
     }
 
     /// Offset of the element before `offset` (`offset` may be the terminator's).
     pub fn prev(&self, offset: usize) -> Option<usize> {
-        if offset <= HEADER_SIZE {
-            return None;
-        }
-        // Decode the previous entry's backlen from its last byte backwards.
-        let mut position = offset - 1;
-        let mut value = 0usize;
-        let mut shift = 0;
-        loop {
-            let byte = self.bytes[position];
-            value |= usize::from(byte & 127) << shift;
-            if byte & 128 == 0 {
-                break;
-            }
-            shift += 7;
-            position = position.checked_sub(1)?;
-        }
-        Some(offset - backlen_size(value) - value)
+        self.view().prev(offset)
     }
 
     /// Offset of the element at `index` (negative counts from the end).
     pub fn seek(&self, index: i64) -> Option<usize> {
-        if index >= 0 {
-            let mut offset = self.first()?;
-            for _ in 0..index {
-                offset = self.next(offset)?;
-            }
-            Some(offset)
-        } else {
-            let mut offset = self.last()?;
-            for _ in 0..(-index - 1) {
-                offset = self.prev(offset)?;
-            }
-            Some(offset)
-        }
+        self.view().seek(index)
     }
 
     fn set_header(&mut self, count_delta: isize) {
@@ -515,6 +482,114 @@ impl Listpack {
     pub fn replace(&mut self, offset: usize, value: &[u8]) -> usize {
         self.remove(offset);
         self.insert(offset, value)
+    }
+}
+
+/// A borrowed listpack: the reads of [`Listpack`] over bytes stored elsewhere (for example in a compact
+/// value handle). The bytes must be a well-formed listpack, as [`Listpack::as_bytes`] gives; reads of
+/// malformed bytes may panic (check untrusted bytes with [`validate`] first).
+#[derive(Debug, Clone, Copy)]
+pub struct ListpackRef<'a> {
+    bytes: &'a [u8],
+}
+
+impl<'a> ListpackRef<'a> {
+    /// Views `bytes`, which must be a well-formed listpack (not checked: views are made on every read).
+    pub fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes }
+    }
+
+    /// The encoded bytes.
+    pub fn as_bytes(self) -> &'a [u8] {
+        self.bytes
+    }
+
+    /// Bytes used, header and terminator included.
+    pub fn byte_len(self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Number of elements.
+    pub fn len(self) -> usize {
+        let count = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
+        if count == COUNT_UNKNOWN {
+            self.iter().count()
+        } else {
+            usize::from(count)
+        }
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(self) -> bool {
+        self.bytes[HEADER_SIZE] == END
+    }
+
+    /// Iterates over the elements from the first.
+    pub fn iter(self) -> Iter<'a> {
+        Iter {
+            bytes: self.bytes,
+            offset: HEADER_SIZE,
+        }
+    }
+
+    /// Offset of the first element, if any.
+    pub fn first(self) -> Option<usize> {
+        (!self.is_empty()).then_some(HEADER_SIZE)
+    }
+
+    /// Offset of the last element, if any.
+    pub fn last(self) -> Option<usize> {
+        self.prev(self.bytes.len() - 1)
+    }
+
+    /// The element at `offset`.
+    pub fn get(self, offset: usize) -> Entry<'a> {
+        decode(&self.bytes[offset..])
+    }
+
+    /// Offset of the element after the one at `offset`.
+    pub fn next(self, offset: usize) -> Option<usize> {
+        let payload = entry_payload_size(&self.bytes[offset..])?;
+        let next = offset + payload + backlen_size(payload);
+        (self.bytes[next] != END).then_some(next)
+    }
+
+    /// Offset of the element before `offset` (`offset` may be the terminator's).
+    pub fn prev(self, offset: usize) -> Option<usize> {
+        if offset <= HEADER_SIZE {
+            return None;
+        }
+        // Decode the previous entry's backlen from its last byte backwards.
+        let mut position = offset - 1;
+        let mut value = 0usize;
+        let mut shift = 0;
+        loop {
+            let byte = self.bytes[position];
+            value |= usize::from(byte & 127) << shift;
+            if byte & 128 == 0 {
+                break;
+            }
+            shift += 7;
+            position = position.checked_sub(1)?;
+        }
+        Some(offset - backlen_size(value) - value)
+    }
+
+    /// Offset of the element at `index` (negative counts from the end).
+    pub fn seek(self, index: i64) -> Option<usize> {
+        if index >= 0 {
+            let mut offset = self.first()?;
+            for _ in 0..index {
+                offset = self.next(offset)?;
+            }
+            Some(offset)
+        } else {
+            let mut offset = self.last()?;
+            for _ in 0..(-index - 1) {
+                offset = self.prev(offset)?;
+            }
+            Some(offset)
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, WRONG_TYPE,
 };
 use crate::server::Server;
-use crate::types::list::{List, Popped};
+use crate::types::list::{List, ListData, ListRef, Popped};
 use crate::types::Value;
 
 const WRITE_FAST: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
@@ -239,9 +239,10 @@ fn elements_removed(ctx: &mut Ctx<'_>, key: &[u8], changes: u64) {
     let now = ctx.now_ms;
     let db = &mut ctx.server.dbs[ctx.db_index];
     let empty = match db.get_mut(key, now) {
+        Some(Value::List(list)) if list.is_empty() => true,
         Some(Value::List(list)) => {
             list.after_shrink(fill);
-            list.is_empty()
+            false
         }
         _ => false,
     };
@@ -269,7 +270,7 @@ fn reply_entry(reply: &mut ReplyBuffer, entry: ferry_rdb::listpack::Entry<'_>) {
 
 /// Valkey's `addListRangeReply`: elements `start..=end` (negative counting from the tail) as an array,
 /// reversed when `reverse`.
-fn reply_range(reply: &mut ReplyBuffer, list: &List, start: i64, end: i64, reverse: bool) {
+fn reply_range(reply: &mut ReplyBuffer, list: ListRef<'_>, start: i64, end: i64, reverse: bool) {
     let len = list.len() as i64;
     let mut start = if start < 0 { len + start } else { start };
     let mut end = if end < 0 { len + end } else { end };
@@ -355,18 +356,20 @@ fn push_generic(ctx: &mut Ctx<'_>, tail: bool, only_existing: bool) -> CommandRe
             ctx.reply().int(0);
             return Ok(());
         }
-        db.set(key, Value::List(Box::default()));
+        db.set(key, Value::List(List::new()));
     }
     let Some(Value::List(list)) = db.get_mut(key, ctx.now_ms) else {
         return Err(WRONG_TYPE);
     };
     let added = argv.len() - 2;
     let bytes = argv.iter().skip(2).map(<[u8]>::len).sum();
-    list.prepare_growth(bytes, added, fill);
-    for element in argv.iter().skip(2) {
-        list.push(element, tail);
-    }
-    let len = list.len();
+    let len = list.modify(|data| {
+        data.prepare_growth(bytes, added, fill);
+        for element in argv.iter().skip(2) {
+            data.push(element, tail);
+        }
+        data.len()
+    });
     ctx.reply().int(len as i64);
     modified(ctx, key, added as u64);
     Ok(())
@@ -387,9 +390,12 @@ fn linsert(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.reply().int(0);
         return Ok(());
     };
-    // Like Valkey, convert for the new element before knowing whether the pivot exists.
-    list.prepare_growth(argv[4].len(), 1, fill);
-    if !list.insert(&argv[3], &argv[4], after) {
+    let inserted = list.modify(|data| {
+        // Like Valkey, convert for the new element before knowing whether the pivot exists.
+        data.prepare_growth(argv[4].len(), 1, fill);
+        data.insert(&argv[3], &argv[4], after)
+    });
+    if !inserted {
         ctx.reply().int(-1);
         return Ok(());
     }
@@ -433,28 +439,28 @@ fn pop_generic(ctx: &mut Ctx<'_>, tail: bool) -> CommandResult {
             return Ok(());
         }
         None => {
-            let Some(popped) = list.pop(tail) else {
+            let Some(popped) = list.modify(|data| data.pop(tail)) else {
                 reply.null();
                 return Ok(());
             };
             reply_popped(reply, &popped);
             1
         }
-        Some(count) => pop_range(reply, list, count, tail),
+        Some(count) => list.modify(|data| pop_range(reply, data, count, tail)),
     };
     elements_removed(ctx, key, removed);
     Ok(())
 }
 
 /// Replies with up to `count` elements from one end as an array and removes them; returns how many.
-fn pop_range(reply: &mut ReplyBuffer, list: &mut List, count: usize, tail: bool) -> u64 {
+fn pop_range(reply: &mut ReplyBuffer, list: &mut ListData, count: usize, tail: bool) -> u64 {
     let len = list.len();
     let taken = count.min(len);
     let start = if tail { len - taken } else { 0 };
     if tail {
-        reply_range(reply, list, -(taken as i64), -1, true);
+        reply_range(reply, list.view(), -(taken as i64), -1, true);
     } else {
-        reply_range(reply, list, 0, taken as i64 - 1, false);
+        reply_range(reply, list.view(), 0, taken as i64 - 1, false);
     }
     list.remove_range(start, taken);
     taken as u64
@@ -532,7 +538,7 @@ pub fn multi_pop(ctx: &mut Ctx<'_>, pop: &MultiPop) -> Result<bool, CommandError
         let reply = &mut ctx.client.reply;
         reply.array(2);
         reply.bulk(key);
-        let removed = pop_range(reply, list, pop.count, pop.tail);
+        let removed = list.modify(|data| pop_range(reply, data, pop.count, pop.tail));
         elements_removed(ctx, key, removed);
         return Ok(true);
     }
@@ -590,21 +596,23 @@ pub fn move_element(
     let Some(Value::List(list)) = db.get_mut(source, now) else {
         return Err(WRONG_TYPE);
     };
-    let Some(popped) = list.pop(from_tail) else {
+    let Some(popped) = list.modify(|data| data.pop(from_tail)) else {
         ctx.client.reply.null();
         return Ok(false);
     };
     let element = popped.to_vec();
+    let push = |data: &mut ListData| {
+        data.prepare_growth(popped.counted_bytes(), 1, fill);
+        data.push(&element, to_tail);
+    };
     if source == destination {
-        list.prepare_growth(popped.counted_bytes(), 1, fill);
-        list.push(&element, to_tail);
+        list.modify(push);
     } else {
         if db.get_mut(destination, now).is_none() {
-            db.set(destination, Value::List(Box::default()));
+            db.set(destination, Value::List(List::new()));
         }
         if let Some(Value::List(target)) = db.get_mut(destination, now) {
-            target.prepare_growth(popped.counted_bytes(), 1, fill);
-            target.push(&element, to_tail);
+            target.modify(push);
         }
     }
     modified(ctx, destination, 0);
@@ -620,7 +628,7 @@ fn lrange(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
     match read_list(ctx.server, ctx.db_index, &argv[1], ctx.now_ms)? {
         None => ctx.client.reply.array(0),
-        Some(list) => reply_range(&mut ctx.client.reply, list, start, end, false),
+        Some(list) => reply_range(&mut ctx.client.reply, list.view(), start, end, false),
     }
     Ok(())
 }
@@ -642,7 +650,7 @@ fn lindex(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     let index = parse_i64(&argv[2]).ok_or(NOT_INTEGER)?;
     let reply = &mut ctx.client.reply;
-    match list.get(index) {
+    match list.view().get(index) {
         Some(entry) => reply_entry(reply, entry),
         None => reply.null(),
     }
@@ -657,13 +665,19 @@ fn lset(ctx: &mut Ctx<'_>) -> CommandResult {
         return Err(NO_SUCH_KEY);
     };
     let index = parse_i64(&argv[2]).ok_or(NOT_INTEGER)?;
-    list.prepare_growth(argv[3].len(), 1, fill);
     // Valkey passes the index through a C `int` (`listTypeReplaceAtIndex`): it wraps to 32 bits.
     let index = i64::from(index as i32);
-    if !list.set(index, &argv[3]) {
+    let replaced = list.modify(|data| {
+        data.prepare_growth(argv[3].len(), 1, fill);
+        let replaced = data.set(index, &argv[3]);
+        if replaced {
+            data.after_shrink(fill);
+        }
+        replaced
+    });
+    if !replaced {
         return Err(INDEX_OUT_OF_RANGE);
     }
-    list.after_shrink(fill);
     ctx.reply().ok();
     modified(ctx, &argv[1], 1);
     Ok(())
@@ -714,7 +728,7 @@ fn lpos(ctx: &mut Ctx<'_>) -> CommandResult {
     let mut matches: u64 = 0;
     let mut found = 0;
     let mut first_match = None;
-    for (scanned, entry) in list.iter(from_tail).enumerate() {
+    for (scanned, entry) in list.view().iter(from_tail).enumerate() {
         if maxlen != 0 && scanned >= maxlen {
             break;
         }
@@ -765,7 +779,8 @@ fn lrem(ctx: &mut Ctx<'_>) -> CommandResult {
         ctx.reply().int(0);
         return Ok(());
     };
-    let removed = list.remove_value(&argv[3], to_remove.unsigned_abs() as usize, to_remove < 0);
+    let limit = to_remove.unsigned_abs() as usize;
+    let removed = list.modify(|data| data.remove_value(&argv[3], limit, to_remove < 0));
     ctx.reply().int(removed as i64);
     if removed > 0 {
         elements_removed(ctx, &argv[1], removed as u64);
@@ -796,9 +811,11 @@ fn ltrim(ctx: &mut Ctx<'_>) -> CommandResult {
         }
         (start, len - end - 1)
     };
-    list.remove_range(0, left as usize);
-    let remaining = list.len();
-    list.remove_range(remaining - right as usize, right as usize);
+    list.modify(|data| {
+        data.remove_range(0, left as usize);
+        let remaining = data.len();
+        data.remove_range(remaining - right as usize, right as usize);
+    });
     ctx.reply().ok();
     elements_removed(ctx, &argv[1], (left + right) as u64);
     Ok(())
@@ -857,7 +874,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, tail: bool) -> CommandResult {
         let Some(list) = write_list(ctx.server, ctx.db_index, key, ctx.now_ms)? else {
             continue;
         };
-        let Some(popped) = list.pop(tail) else {
+        let Some(popped) = list.modify(|data| data.pop(tail)) else {
             continue;
         };
         let reply = &mut ctx.client.reply;

@@ -2,21 +2,106 @@
 //! it past `list-max-listpack-size` it becomes a quicklist of listpack nodes, and it turns back into a
 //! single listpack once it has shrunk to one node of at most half that limit (Valkey's hysteresis, so
 //! a list at the boundary does not flip on every push and pop).
+//!
+//! A stored [`List`] is pointer-sized: the listpack encoding is one exact-size allocation (like
+//! Valkey's listpack behind its object), the quicklist a box. Reads go through [`ListRef`]; changes
+//! take the list apart into a [`ListData`] with [`List::modify`] and store it back.
 
+mod packed;
 pub mod quicklist;
 
-use ferry_rdb::listpack::{Entry, Listpack};
+use std::fmt;
 
+use ferry_rdb::listpack::{Entry, Listpack, ListpackRef};
+
+use crate::types::set::thin::{Blob, ListpackFormat};
+use packed::PackedBox;
 use quicklist::{exceeds_limit, node_limit, release_spare, seek};
 pub use quicklist::{Node, Popped, Quicklist};
 
-/// A list value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum List {
-    /// One listpack holding every element.
-    Listpack(Listpack),
-    /// Listpack nodes (and plain nodes for huge elements).
-    Quicklist(Box<Quicklist>),
+/// A list as stored in the keyspace: pointer-sized and byte-aligned, so `Value` stays 16 bytes.
+#[derive(Clone)]
+pub struct List(Stored);
+
+#[derive(Clone)]
+enum Stored {
+    Listpack(Blob<ListpackFormat>),
+    Quicklist(PackedBox<Quicklist>),
+    /// Only while [`List::modify`] holds the contents.
+    Moved,
+}
+
+impl List {
+    /// An empty list (never stored: commands delete emptied lists).
+    pub fn new() -> List {
+        List::from_data(ListData::new())
+    }
+
+    /// Read access.
+    pub fn view(&self) -> ListRef<'_> {
+        match &self.0 {
+            Stored::Listpack(blob) => ListRef::Listpack(ListpackRef::new(blob.as_slice())),
+            Stored::Quicklist(ql) => ListRef::Quicklist(ql.get()),
+            Stored::Moved => ListRef::Listpack(ListpackRef::new(EMPTY_LISTPACK)),
+        }
+    }
+
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding_name(&self) -> &'static str {
+        self.view().encoding_name()
+    }
+
+    /// Runs `change` on the list's working form and stores the result compactly again. A listpack
+    /// changes hands without being copied.
+    pub fn modify<R>(&mut self, change: impl FnOnce(&mut ListData) -> R) -> R {
+        let mut data = match std::mem::replace(&mut self.0, Stored::Moved) {
+            Stored::Listpack(blob) => {
+                ListData::Listpack(Listpack::from_trusted_bytes(blob.into_vec()))
+            }
+            Stored::Quicklist(ql) => ListData::Quicklist(ql.into_box()),
+            Stored::Moved => ListData::new(),
+        };
+        let result = change(&mut data);
+        *self = List::from_data(data);
+        result
+    }
+
+    /// Stores `data` compactly (a listpack shrunk to its exact size).
+    pub fn from_data(data: ListData) -> List {
+        match data {
+            ListData::Listpack(lp) => match Blob::new(lp.into_bytes()) {
+                Ok(blob) => List(Stored::Listpack(blob)),
+                // Bytes whose header misstates their size cannot be held by a blob; keep the elements
+                // in a quicklist rather than lose them.
+                Err(bytes) => List(Stored::Quicklist(PackedBox::new(Box::new(
+                    Quicklist::from_listpack(Listpack::from_trusted_bytes(bytes), -2),
+                )))),
+            },
+            ListData::Quicklist(ql) => List(Stored::Quicklist(PackedBox::new(ql))),
+        }
+    }
+
+    /// Valkey's shrinking conversion (see [`ListData::after_shrink`]); a listpack is left untouched.
+    pub fn after_shrink(&mut self, fill: i64) {
+        if matches!(self.0, Stored::Quicklist(_)) {
+            self.modify(|data| data.after_shrink(fill));
+        }
+    }
+
+    /// The quicklist fields DEBUG OBJECT appends (nothing for a listpack).
+    pub fn debug_fields(&self, fast: bool) -> String {
+        self.view().debug_fields(fast)
+    }
 }
 
 impl Default for List {
@@ -25,10 +110,61 @@ impl Default for List {
     }
 }
 
+impl fmt::Debug for List {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list()
+            .entries(
+                self.view()
+                    .iter(false)
+                    .map(|e| String::from_utf8_lossy(&e.to_vec()).into_owned()),
+            )
+            .finish()
+    }
+}
+
+impl PartialEq for List {
+    /// Same encoding and same elements in the same order.
+    fn eq(&self, other: &List) -> bool {
+        let (a, b) = (self.view(), other.view());
+        a.encoding_name() == b.encoding_name()
+            && a.len() == b.len()
+            && a.iter(false)
+                .zip(b.iter(false))
+                .all(|(x, y)| x.to_vec() == y.to_vec())
+    }
+}
+
+/// The bytes of an empty listpack (what a list being modified reads as).
+const EMPTY_LISTPACK: &[u8] = &[7, 0, 0, 0, 0, 0, 0xFF];
+
+/// A list's working form, for changes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListData {
+    /// One listpack holding every element.
+    Listpack(Listpack),
+    /// Listpack nodes (and plain nodes for huge elements).
+    Quicklist(Box<Quicklist>),
+}
+
+impl Default for ListData {
+    fn default() -> Self {
+        ListData::new()
+    }
+}
+
+/// Read access to a list.
+#[derive(Clone, Copy)]
+pub enum ListRef<'a> {
+    /// One listpack.
+    Listpack(ListpackRef<'a>),
+    /// A quicklist.
+    Quicklist(&'a Quicklist),
+}
+
 /// A node seen by an iterator.
 #[derive(Clone, Copy)]
 enum NodeRef<'a> {
-    Packed(&'a Listpack),
+    Packed(ListpackRef<'a>),
     Plain(&'a [u8]),
 }
 
@@ -43,17 +179,17 @@ impl<'a> NodeRef<'a> {
     }
 }
 
-impl List {
+impl ListData {
     /// An empty list in the listpack encoding.
-    pub fn new() -> List {
-        List::Listpack(Listpack::new())
+    pub fn new() -> ListData {
+        ListData::Listpack(Listpack::new())
     }
 
     /// A list made of loaded nodes (an RDB quicklist's listpacks and plain elements, in order), encoded
     /// as Valkey's loader leaves it (`LIST_CONV_AUTO`): one packed node within the `fill` limit becomes
     /// a listpack-encoded list, anything else a quicklist of exactly these nodes. Empty nodes are
     /// dropped.
-    pub fn from_nodes(nodes: impl IntoIterator<Item = Node>, fill: i64) -> List {
+    pub fn from_nodes(nodes: impl IntoIterator<Item = Node>, fill: i64) -> ListData {
         let ql = Quicklist::from_nodes(nodes, fill);
         let (size_limit, count_limit) = node_limit(fill);
         let single_small = match ql.nodes().front() {
@@ -64,21 +200,26 @@ impl List {
         };
         if single_small {
             match ql.into_single_listpack() {
-                Ok(lp) => List::Listpack(lp),
-                Err(ql) if ql.is_empty() => List::new(),
-                Err(ql) => List::Quicklist(Box::new(ql)),
+                Ok(lp) => ListData::Listpack(lp),
+                Err(ql) if ql.is_empty() => ListData::new(),
+                Err(ql) => ListData::Quicklist(Box::new(ql)),
             }
         } else {
-            List::Quicklist(Box::new(ql))
+            ListData::Quicklist(Box::new(ql))
+        }
+    }
+
+    /// Read access.
+    pub fn view(&self) -> ListRef<'_> {
+        match self {
+            ListData::Listpack(lp) => ListRef::Listpack(lp.view()),
+            ListData::Quicklist(ql) => ListRef::Quicklist(ql),
         }
     }
 
     /// Number of elements.
     pub fn len(&self) -> usize {
-        match self {
-            List::Listpack(lp) => lp.len(),
-            List::Quicklist(ql) => ql.len(),
-        }
+        self.view().len()
     }
 
     /// True when there are no elements.
@@ -86,21 +227,13 @@ impl List {
         self.len() == 0
     }
 
-    /// The name OBJECT ENCODING reports.
-    pub fn encoding_name(&self) -> &'static str {
-        match self {
-            List::Listpack(_) => "listpack",
-            List::Quicklist(_) => "quicklist",
-        }
-    }
-
     /// Valkey's growing conversion (`listTypeTryConvertListpack`): before `added_count` elements of
     /// `added_bytes` bytes in all join, a listpack that would exceed `fill` becomes a quicklist.
     pub fn prepare_growth(&mut self, added_bytes: usize, added_count: usize, fill: i64) {
-        if let List::Listpack(lp) = self {
+        if let ListData::Listpack(lp) = self {
             if exceeds_limit(fill, lp.byte_len() + added_bytes, lp.len() + added_count) {
                 let lp = std::mem::take(lp);
-                *self = List::Quicklist(Box::new(Quicklist::from_listpack(lp, fill)));
+                *self = ListData::Quicklist(Box::new(Quicklist::from_listpack(lp, fill)));
             }
         }
     }
@@ -108,7 +241,9 @@ impl List {
     /// Valkey's shrinking conversion (`listTypeTryConvertQuicklist` with `shrinking`): a quicklist that
     /// is down to one packed node of at most half the `fill` limit becomes a listpack again.
     pub fn after_shrink(&mut self, fill: i64) {
-        let List::Quicklist(ql) = self else { return };
+        let ListData::Quicklist(ql) = self else {
+            return;
+        };
         let (size_limit, count_limit) = node_limit(fill);
         let fits = match ql.nodes().front() {
             Some(Node::Packed(lp)) if ql.nodes().len() == 1 => {
@@ -117,13 +252,13 @@ impl List {
             _ => false,
         };
         if fits {
-            if let List::Quicklist(ql) = std::mem::take(self) {
+            if let ListData::Quicklist(ql) = std::mem::take(self) {
                 *self = match ql.into_single_listpack() {
                     Ok(mut lp) => {
                         lp.shrink_to_fit();
-                        List::Listpack(lp)
+                        ListData::Listpack(lp)
                     }
-                    Err(ql) => List::Quicklist(Box::new(ql)),
+                    Err(ql) => ListData::Quicklist(Box::new(ql)),
                 };
             }
         }
@@ -132,50 +267,34 @@ impl List {
     /// Adds `value` at the tail (`tail`) or the head.
     pub fn push(&mut self, value: &[u8], tail: bool) {
         match self {
-            List::Listpack(lp) if tail => quicklist::push_back(lp, value),
-            List::Listpack(lp) => quicklist::push_front(lp, value),
-            List::Quicklist(ql) if tail => ql.push_back(value),
-            List::Quicklist(ql) => ql.push_front(value),
+            ListData::Listpack(lp) if tail => quicklist::push_back(lp, value),
+            ListData::Listpack(lp) => quicklist::push_front(lp, value),
+            ListData::Quicklist(ql) if tail => ql.push_back(value),
+            ListData::Quicklist(ql) => ql.push_front(value),
         }
     }
 
     /// Removes and returns the element at the tail (`tail`) or the head.
     pub fn pop(&mut self, tail: bool) -> Option<Popped> {
         match self {
-            List::Listpack(lp) => {
+            ListData::Listpack(lp) => {
                 let offset = if tail { lp.last() } else { lp.first() }?;
                 let popped = Popped::Bytes(lp.get(offset).to_vec());
                 lp.remove(offset);
                 release_spare(lp);
                 Some(popped)
             }
-            List::Quicklist(ql) => ql.pop(tail),
-        }
-    }
-
-    /// `index` (negative counts from the tail) as a position, if it is within the list.
-    pub fn position(&self, index: i64) -> Option<usize> {
-        let len = self.len() as i64;
-        let index = if index < 0 { len + index } else { index };
-        (0..len).contains(&index).then_some(index as usize)
-    }
-
-    /// The element at `index` (negative counts from the tail).
-    pub fn get(&self, index: i64) -> Option<Entry<'_>> {
-        let index = self.position(index)?;
-        match self {
-            List::Listpack(lp) => seek(lp, index).map(|offset| lp.get(offset)),
-            List::Quicklist(ql) => ql.get(index),
+            ListData::Quicklist(ql) => ql.pop(tail),
         }
     }
 
     /// Replaces the element at `index` (negative counts from the tail). False when there is none.
     pub fn set(&mut self, index: i64, value: &[u8]) -> bool {
-        let Some(index) = self.position(index) else {
+        let Some(index) = self.view().position(index) else {
             return false;
         };
         match self {
-            List::Listpack(lp) => match seek(lp, index) {
+            ListData::Listpack(lp) => match seek(lp.view(), index) {
                 Some(offset) => {
                     lp.reserve_exact(ferry_rdb::listpack::encoded_len(value));
                     lp.replace(offset, value);
@@ -184,7 +303,7 @@ impl List {
                 }
                 None => false,
             },
-            List::Quicklist(ql) => ql.replace(index, value),
+            ListData::Quicklist(ql) => ql.replace(index, value),
         }
     }
 
@@ -194,13 +313,13 @@ impl List {
             return;
         }
         match self {
-            List::Listpack(lp) => {
-                if let Some(offset) = seek(lp, start) {
+            ListData::Listpack(lp) => {
+                if let Some(offset) = seek(lp.view(), start) {
                     lp.remove_range(offset, count);
                     release_spare(lp);
                 }
             }
-            List::Quicklist(ql) => ql.remove_range(start, count),
+            ListData::Quicklist(ql) => ql.remove_range(start, count),
         }
     }
 
@@ -208,12 +327,12 @@ impl List {
     /// from the tail when `from_tail`. Returns how many were removed.
     pub fn remove_value(&mut self, value: &[u8], limit: usize, from_tail: bool) -> usize {
         match self {
-            List::Listpack(lp) => {
+            ListData::Listpack(lp) => {
                 let removed = remove_matching(lp, value, limit, from_tail);
                 release_spare(lp);
                 removed
             }
-            List::Quicklist(ql) => ql.remove_matching(value, limit, from_tail),
+            ListData::Quicklist(ql) => ql.remove_matching(value, limit, from_tail),
         }
     }
 
@@ -221,7 +340,7 @@ impl List {
     /// element matches.
     pub fn insert(&mut self, pivot: &[u8], value: &[u8], after: bool) -> bool {
         match self {
-            List::Listpack(lp) => {
+            ListData::Listpack(lp) => {
                 let mut at = lp.first();
                 while let Some(offset) = at {
                     if lp.get(offset).eq_bytes(pivot) {
@@ -237,7 +356,7 @@ impl List {
                 }
                 false
             }
-            List::Quicklist(ql) => match ql.find(pivot) {
+            ListData::Quicklist(ql) => match ql.find(pivot) {
                 Some((node, position)) => {
                     ql.insert_at(node, position, value, after);
                     true
@@ -246,14 +365,53 @@ impl List {
             },
         }
     }
+}
+
+impl<'a> ListRef<'a> {
+    /// Number of elements.
+    pub fn len(self) -> usize {
+        match self {
+            ListRef::Listpack(lp) => lp.len(),
+            ListRef::Quicklist(ql) => ql.len(),
+        }
+    }
+
+    /// True when there are no elements.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding_name(self) -> &'static str {
+        match self {
+            ListRef::Listpack(_) => "listpack",
+            ListRef::Quicklist(_) => "quicklist",
+        }
+    }
+
+    /// `index` (negative counts from the tail) as a position, if it is within the list.
+    pub fn position(self, index: i64) -> Option<usize> {
+        let len = self.len() as i64;
+        let index = if index < 0 { len + index } else { index };
+        (0..len).contains(&index).then_some(index as usize)
+    }
+
+    /// The element at `index` (negative counts from the tail).
+    pub fn get(self, index: i64) -> Option<Entry<'a>> {
+        let index = self.position(index)?;
+        match self {
+            ListRef::Listpack(lp) => seek(lp, index).map(|offset| lp.get(offset)),
+            ListRef::Quicklist(ql) => ql.get(index),
+        }
+    }
 
     /// Iterates from position `index` towards the tail, or towards the head when `reverse`.
-    pub fn iter_from(&self, index: usize, reverse: bool) -> Iter<'_> {
+    pub fn iter_from(self, index: usize, reverse: bool) -> Iter<'a> {
         let (node, offset) = match self {
-            List::Listpack(lp) => (0, seek(lp, index)),
-            List::Quicklist(ql) => match ql.locate(index) {
+            ListRef::Listpack(lp) => (0, seek(lp, index)),
+            ListRef::Quicklist(ql) => match ql.locate(index) {
                 Some((at, position)) => match &ql.nodes()[at] {
-                    Node::Packed(lp) => (at, seek(lp, position)),
+                    Node::Packed(lp) => (at, seek(lp.view(), position)),
                     Node::Plain(_) => (at, Some(0)),
                 },
                 None => (0, None),
@@ -268,7 +426,7 @@ impl List {
     }
 
     /// Iterates over every element, from the head or (`reverse`) from the tail.
-    pub fn iter(&self, reverse: bool) -> Iter<'_> {
+    pub fn iter(self, reverse: bool) -> Iter<'a> {
         let len = self.len();
         if len == 0 {
             return self.iter_from(0, reverse);
@@ -276,11 +434,11 @@ impl List {
         self.iter_from(if reverse { len - 1 } else { 0 }, reverse)
     }
 
-    fn node(&self, index: usize) -> Option<NodeRef<'_>> {
+    fn node(self, index: usize) -> Option<NodeRef<'a>> {
         match self {
-            List::Listpack(lp) => (index == 0).then_some(NodeRef::Packed(lp)),
-            List::Quicklist(ql) => ql.nodes().get(index).map(|node| match node {
-                Node::Packed(lp) => NodeRef::Packed(lp),
+            ListRef::Listpack(lp) => (index == 0).then_some(NodeRef::Packed(lp)),
+            ListRef::Quicklist(ql) => ql.nodes().get(index).map(|node| match node {
+                Node::Packed(lp) => NodeRef::Packed(lp.view()),
                 Node::Plain(bytes) => NodeRef::Plain(bytes),
             }),
         }
@@ -288,8 +446,8 @@ impl List {
 
     /// The quicklist fields DEBUG OBJECT appends (nothing for a listpack). Nodes are never compressed:
     /// ferry ignores `list-compress-depth`.
-    pub fn debug_fields(&self, fast: bool) -> String {
-        let List::Quicklist(ql) = self else {
+    pub fn debug_fields(self, fast: bool) -> String {
+        let ListRef::Quicklist(ql) = self else {
             return String::new();
         };
         let nodes = ql.nodes().len();
@@ -336,7 +494,7 @@ pub fn remove_matching(lp: &mut Listpack, value: &[u8], limit: usize, from_tail:
 
 /// An iterator over a list's elements in one direction.
 pub struct Iter<'a> {
-    list: &'a List,
+    list: ListRef<'a>,
     node: usize,
     offset: Option<usize>,
     reverse: bool,

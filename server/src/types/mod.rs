@@ -16,7 +16,7 @@ pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
     /// A list.
-    List(Box<list::List>),
+    List(list::List),
     /// A set.
     Set(Set),
 }

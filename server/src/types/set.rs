@@ -7,7 +7,7 @@
 //! A stored [`Set`] is compact (pointer-sized, see [`thin`]); commands read it through a [`SetRef`]
 //! and change it by taking it apart into a [`SetData`] and putting it back.
 
-mod thin;
+pub(crate) mod thin;
 
 use std::fmt;
 

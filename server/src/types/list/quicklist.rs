@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 
-use ferry_rdb::listpack::{encoded_len, Entry, Listpack};
+use ferry_rdb::listpack::{encoded_len, Entry, Listpack, ListpackRef};
 
 /// Fill factors beyond which Valkey clamps a quicklist's own fill (`quicklistSetFill`).
 const FILL_MIN: i64 = -5;
@@ -123,7 +123,7 @@ pub fn release_spare(lp: &mut Listpack) {
 }
 
 /// Byte offset of the element at `index` (which must exist), walking from the nearer end.
-pub fn seek(lp: &Listpack, index: usize) -> Option<usize> {
+pub fn seek(lp: ListpackRef<'_>, index: usize) -> Option<usize> {
     let len = lp.len();
     if index >= len {
         return None;
@@ -367,7 +367,7 @@ impl Quicklist {
         let (at, position) = self.locate(index)?;
         match &self.nodes[at] {
             Node::Plain(bytes) => Some(Entry::Bytes(bytes)),
-            Node::Packed(lp) => seek(lp, position).map(|offset| lp.get(offset)),
+            Node::Packed(lp) => seek(lp.view(), position).map(|offset| lp.get(offset)),
         }
     }
 
@@ -408,7 +408,7 @@ impl Quicklist {
         let Node::Packed(lp) = &mut self.nodes[at] else {
             return 0;
         };
-        let removed = match seek(lp, position) {
+        let removed = match seek(lp.view(), position) {
             Some(offset) => lp.remove_range(offset, count),
             None => 0,
         };
@@ -427,7 +427,7 @@ impl Quicklist {
         let large = is_large(value.len(), fill);
         match &mut self.nodes[at] {
             Node::Packed(lp) if !large => {
-                if let Some(offset) = seek(lp, position) {
+                if let Some(offset) = seek(lp.view(), position) {
                     lp.reserve_exact(encoded_len(value));
                     lp.replace(offset, value);
                     release_spare(lp);
@@ -481,11 +481,11 @@ impl Quicklist {
         } else {
             (0, position, position, usize::MAX)
         };
-        if let Some(offset) = seek(lp, keep_start) {
+        if let Some(offset) = seek(lp.view(), keep_start) {
             lp.remove_range(offset, keep_count);
             lp.shrink_to_fit();
         }
-        if let Some(offset) = seek(&other, other_start) {
+        if let Some(offset) = seek(other.view(), other_start) {
             other.remove_range(offset, other_count);
             other.shrink_to_fit();
         }
@@ -554,7 +554,7 @@ impl Quicklist {
         }
         if !full {
             if let Node::Packed(lp) = &mut self.nodes[at] {
-                let offset = seek(lp, position).map(|offset| {
+                let offset = seek(lp.view(), position).map(|offset| {
                     if after {
                         lp.next(offset).unwrap_or(lp.byte_len() - 1)
                     } else {
@@ -652,7 +652,7 @@ impl Quicklist {
     /// away with it.
     pub fn remove_at(&mut self, at: usize, position: usize) -> bool {
         if let Some(Node::Packed(lp)) = self.nodes.get_mut(at) {
-            if let Some(offset) = seek(lp, position) {
+            if let Some(offset) = seek(lp.view(), position) {
                 lp.remove(offset);
                 release_spare(lp);
             }

@@ -6,12 +6,15 @@ use proptest::prelude::*;
 
 use super::*;
 
-fn contents(list: &List) -> Vec<Vec<u8>> {
-    list.iter(false).map(|entry| entry.to_vec()).collect()
+fn contents(list: &ListData) -> Vec<Vec<u8>> {
+    list.view()
+        .iter(false)
+        .map(|entry| entry.to_vec())
+        .collect()
 }
 
-fn check_invariants(list: &List) {
-    if let List::Quicklist(ql) = list {
+fn check_invariants(list: &ListData) {
+    if let ListData::Quicklist(ql) = list {
         let total: usize = ql.nodes().iter().map(Node::count).sum();
         assert_eq!(total, ql.len(), "node counts add up to the length");
         assert!(
@@ -28,28 +31,28 @@ fn check_invariants(list: &List) {
 
 #[test]
 fn empty_list_is_a_listpack() {
-    let list = List::new();
-    assert_eq!(list.encoding_name(), "listpack");
+    let list = ListData::new();
+    assert_eq!(list.view().encoding_name(), "listpack");
     assert!(list.is_empty());
-    assert_eq!(list.iter(false).count(), 0);
-    assert_eq!(list.iter(true).count(), 0);
-    assert_eq!(list.debug_fields(false), "");
+    assert_eq!(list.view().iter(false).count(), 0);
+    assert_eq!(list.view().iter(true).count(), 0);
+    assert_eq!(list.view().debug_fields(false), "");
 }
 
 #[test]
 fn grows_into_a_quicklist_and_shrinks_back_below_half_the_limit() {
     let fill = -2;
-    let mut list = List::new();
+    let mut list = ListData::new();
     let element = [b'a'; 10];
     let mut pushed = 0;
-    while list.encoding_name() == "listpack" {
+    while list.view().encoding_name() == "listpack" {
         list.prepare_growth(element.len(), 1, fill);
         list.push(&element, true);
         pushed += 1;
     }
     // 682 entries of 12 bytes plus header and terminator fill 8191 bytes; the next one converts.
     assert_eq!(pushed, 683);
-    while list.encoding_name() == "quicklist" {
+    while list.view().encoding_name() == "quicklist" {
         assert!(list.pop(true).is_some());
         list.after_shrink(fill);
     }
@@ -60,19 +63,20 @@ fn grows_into_a_quicklist_and_shrinks_back_below_half_the_limit() {
 #[test]
 fn huge_elements_get_plain_nodes() {
     let fill = -1;
-    let mut list = List::new();
+    let mut list = ListData::new();
     let huge = vec![b'h'; 5000];
     list.prepare_growth(huge.len(), 1, fill);
     list.push(b"small", true);
     list.push(&huge, true);
     list.push(b"tail", true);
-    let List::Quicklist(ql) = &list else {
+    let ListData::Quicklist(ql) = &list else {
         panic!("expected a quicklist")
     };
     assert!(matches!(ql.nodes()[1], Node::Plain(_)));
     assert_eq!(ql.nodes().len(), 3);
-    assert_eq!(list.get(1).map(|e| e.to_vec()), Some(huge.clone()));
+    assert_eq!(list.view().get(1).map(|e| e.to_vec()), Some(huge.clone()));
     assert!(list
+        .view()
         .debug_fields(true)
         .starts_with(" ql_nodes:3 ql_avg_node:1.00 ql_listpack_max:-1"));
     // A small value replacing a plain node goes into a packed neighbour.
@@ -147,7 +151,7 @@ proptest! {
         fill in prop_oneof![Just(-2i64), Just(-1), Just(0), Just(1), Just(2), Just(3), Just(5)],
         ops in proptest::collection::vec(op(), 1..80),
     ) {
-        let mut list = List::new();
+        let mut list = ListData::new();
         let mut model: VecDeque<Vec<u8>> = VecDeque::new();
         for op in ops {
             match op {
@@ -212,13 +216,13 @@ proptest! {
                     }
                 }
                 Op::Get(index) => {
-                    let got = list.get(index).map(|e| e.to_vec());
+                    let got = list.view().get(index).map(|e| e.to_vec());
                     let want = model_position(&model, index).map(|p| model[p].clone());
                     prop_assert_eq!(got, want);
                 }
                 Op::Range(index, reverse) => {
                     let got: Vec<Vec<u8>> = if index < list.len() {
-                        list.iter_from(index, reverse).map(|e| e.to_vec()).collect()
+                        list.view().iter_from(index, reverse).map(|e| e.to_vec()).collect()
                     } else {
                         Vec::new()
                     };
@@ -236,16 +240,47 @@ proptest! {
             check_invariants(&list);
         }
         prop_assert_eq!(contents(&list), model.iter().cloned().collect::<Vec<_>>());
-        let backwards: Vec<Vec<u8>> = list.iter(true).map(|e| e.to_vec()).collect();
+        let backwards: Vec<Vec<u8>> = list.view().iter(true).map(|e| e.to_vec()).collect();
         prop_assert_eq!(backwards, model.iter().rev().cloned().collect::<Vec<_>>());
     }
 }
 
 #[test]
 fn values_stay_small() {
-    // A list value is one pointer in `Value`, to a 24-byte allocation (jemalloc's 32-byte class).
-    assert_eq!(std::mem::size_of::<List>(), 24);
+    // A stored list is a byte-aligned pointer and its tag: `Value` stays 16 bytes.
+    assert_eq!(std::mem::size_of::<List>(), 9);
+    assert_eq!(std::mem::align_of::<List>(), 1);
     assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
+}
+
+#[test]
+fn stored_lists_round_trip_through_modify() {
+    let mut list = List::new();
+    assert!(list.is_empty());
+    assert_eq!(list.encoding_name(), "listpack");
+    let len = list.modify(|data| {
+        data.push(b"a", true);
+        data.push(b"1", true);
+        data.len()
+    });
+    assert_eq!(len, 2);
+    assert_eq!(list.len(), 2);
+    assert_eq!(list.view().get(-1).map(|e| e.to_vec()), Some(b"1".to_vec()));
+    let copy = list.clone();
+    assert_eq!(copy, list);
+    // Growing past the limit stores a quicklist; shrinking back stores a listpack again.
+    list.modify(|data| {
+        data.prepare_growth(20_000, 1, -2);
+        data.push(&[b'x'; 20_000], true);
+    });
+    assert_eq!(list.encoding_name(), "quicklist");
+    assert_ne!(copy, list);
+    assert!(list.debug_fields(false).contains("ql_nodes:2"));
+    list.modify(|data| data.pop(true));
+    list.after_shrink(-2);
+    assert_eq!(list.encoding_name(), "listpack");
+    assert_eq!(list, copy);
+    assert_eq!(format!("{list:?}"), r#"["a", "1"]"#);
 }
 
 #[test]
@@ -257,21 +292,21 @@ fn loaded_nodes_keep_their_layout_unless_one_small_listpack() {
         }
         Node::Packed(lp)
     };
-    let single = List::from_nodes([packed(&["a", "b"]), packed(&[])], -2);
-    assert_eq!(single.encoding_name(), "listpack");
+    let single = ListData::from_nodes([packed(&["a", "b"]), packed(&[])], -2);
+    assert_eq!(single.view().encoding_name(), "listpack");
     assert_eq!(contents(&single), vec![b"a".to_vec(), b"b".to_vec()]);
-    let two = List::from_nodes([packed(&["a"]), Node::Plain(b"big".to_vec())], -2);
-    assert_eq!(two.encoding_name(), "quicklist");
+    let two = ListData::from_nodes([packed(&["a"]), Node::Plain(b"big".to_vec())], -2);
+    assert_eq!(two.view().encoding_name(), "quicklist");
     assert_eq!(
         match &two {
-            List::Quicklist(ql) => ql.nodes().len(),
-            List::Listpack(_) => 1,
+            ListData::Quicklist(ql) => ql.nodes().len(),
+            ListData::Listpack(_) => 1,
         },
         2
     );
     assert_eq!(two.len(), 2);
     // One node over the count limit stays a quicklist.
-    let over = List::from_nodes([packed(&["a", "b", "c"])], 2);
-    assert_eq!(over.encoding_name(), "quicklist");
-    assert!(List::from_nodes([], -2).is_empty());
+    let over = ListData::from_nodes([packed(&["a", "b", "c"])], 2);
+    assert_eq!(over.view().encoding_name(), "quicklist");
+    assert!(ListData::from_nodes([], -2).is_empty());
 }
