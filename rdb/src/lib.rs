@@ -8,6 +8,7 @@ pub mod listpack;
 pub mod lzf;
 pub mod reader;
 pub mod types;
+pub mod value;
 
 pub use error::{ErrorKind, RdbError};
 pub use types::{Family, ModuleId, RdbType, RdbVersion, StreamId, ValueKind};
