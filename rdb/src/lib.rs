@@ -3,12 +3,14 @@
 //! describes the bytes; the modules follow its section numbers.
 
 pub mod containers;
+pub mod dump;
 pub mod error;
 pub mod listpack;
 pub mod lzf;
 pub mod reader;
 pub mod types;
 pub mod value;
+pub mod writer;
 
 pub use error::{ErrorKind, RdbError};
 pub use types::{Family, ModuleId, RdbType, RdbVersion, StreamId, ValueKind};

@@ -214,7 +214,11 @@ impl<R: Read> Input<R> {
             3 => {
                 let compressed_len = self.length()?;
                 let len = self.length()?;
-                if len > compressed_len.saturating_mul(lzf::MAX_EXPANSION).saturating_add(32) {
+                if len
+                    > compressed_len
+                        .saturating_mul(lzf::MAX_EXPANSION)
+                        .saturating_add(32)
+                {
                     return Err(self.corrupt(format!(
                         "LZF string claims {len} bytes from {compressed_len} compressed"
                     )));
@@ -292,7 +296,9 @@ mod tests {
 
     #[test]
     fn lengths() {
-        let mut i = input(&[0x05, 0x41, 0x00, 0x80, 0, 1, 0, 0, 0x81, 0, 0, 0, 1, 0, 0, 0, 0]);
+        let mut i = input(&[
+            0x05, 0x41, 0x00, 0x80, 0, 1, 0, 0, 0x81, 0, 0, 0, 1, 0, 0, 0, 0,
+        ]);
         assert_eq!(i.length().unwrap(), 5);
         assert_eq!(i.length().unwrap(), 256);
         assert_eq!(i.length().unwrap(), 65536);
@@ -310,14 +316,17 @@ mod tests {
         assert_eq!(i.string().unwrap(), b"70000");
         let error = i.string().unwrap_err();
         assert!(matches!(error.kind, ErrorKind::UnexpectedEof));
-        assert_eq!(error.offset, 13);
+        assert_eq!(error.offset, 14);
     }
 
     #[test]
     fn lzf_bounds_are_checked() {
         // Claims 1 GB from 2 compressed bytes.
         let mut i = input(b"\xc3\x02\x80\x40\x00\x00\x00\x00\x01");
-        assert!(matches!(i.string().unwrap_err().kind, ErrorKind::Corrupt(_)));
+        assert!(matches!(
+            i.string().unwrap_err().kind,
+            ErrorKind::Corrupt(_)
+        ));
     }
 
     #[test]

@@ -27,7 +27,6 @@ use crate::types::{Family, HeaderError, ModuleId, RdbType, RdbVersion, StreamId}
 use input::Input;
 use value::ValueState;
 
-
 /// What to do with module values (§7).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ModulePolicy {
@@ -318,7 +317,12 @@ impl<R: Read> RdbReader<R> {
         Self::from_parts(input, version, options, Mode::Payload)
     }
 
-    fn from_parts(input: Input<R>, version: RdbVersion, options: ReaderOptions, mode: Mode) -> Self {
+    fn from_parts(
+        input: Input<R>,
+        version: RdbVersion,
+        options: ReaderOptions,
+        mode: Mode,
+    ) -> Self {
         Self {
             input,
             version,
@@ -475,7 +479,9 @@ impl<R: Read> RdbReader<R> {
     fn start_key(&mut self, byte: u8, offset: u64) -> Result<Item> {
         let Some(rdb_type) = RdbType::from_byte(byte, self.version) else {
             if byte == 26 && self.version.number == 13 {
-                return Err(self.unsupported("stream with idempotent-producer state (type 26 in RDB 13)"));
+                return Err(
+                    self.unsupported("stream with idempotent-producer state (type 26 in RDB 13)")
+                );
             }
             return Err(RdbError::new(
                 ErrorKind::UnknownType {
@@ -511,7 +517,9 @@ impl<R: Read> RdbReader<R> {
         let module = ModuleId(self.input.length()?);
         let when_opcode = self.input.length()?;
         if when_opcode != 2 {
-            return Err(self.input.corrupt("module aux data without its 'when' field"));
+            return Err(self
+                .input
+                .corrupt("module aux data without its 'when' field"));
         }
         let when = self.input.length()?;
         if self.options.modules == ModulePolicy::Refuse {

@@ -4,9 +4,7 @@
 use std::io::Read;
 
 use super::input::Input;
-use super::{
-    Element, StreamConsumer, StreamEntry, StreamGroup, StreamMeta, StreamPending,
-};
+use super::{Element, StreamConsumer, StreamEntry, StreamGroup, StreamMeta, StreamPending};
 use crate::error::Result;
 use crate::listpack::{self, Entry, Listpack};
 use crate::types::StreamId;
@@ -74,8 +72,8 @@ impl StreamState {
                         .map_err(|_| input.corrupt("stream node key is not 16 bytes"))?;
                     let master = StreamId::from_be_bytes(&master);
                     let node = input.string()?;
-                    let entries = decode_node(master, node)
-                        .map_err(|reason| input.corrupt(reason))?;
+                    let entries =
+                        decode_node(master, node).map_err(|reason| input.corrupt(reason))?;
                     self.entries = entries.into_iter();
                 }
                 Phase::Meta => {
@@ -185,7 +183,9 @@ struct NodeCursor<'a> {
 
 impl<'a> NodeCursor<'a> {
     fn element(&mut self) -> Result<Entry<'a>, &'static str> {
-        self.iter.next().ok_or("stream node listpack ends inside an entry")
+        self.iter
+            .next()
+            .ok_or("stream node listpack ends inside an entry")
     }
 
     fn int(&mut self) -> Result<i64, &'static str> {
@@ -208,7 +208,10 @@ impl<'a> NodeCursor<'a> {
 }
 
 /// Decodes one node listpack (§6.3.1) into its live entries.
-pub(crate) fn decode_node(master: StreamId, bytes: Vec<u8>) -> Result<Vec<StreamEntry>, &'static str> {
+pub(crate) fn decode_node(
+    master: StreamId,
+    bytes: Vec<u8>,
+) -> Result<Vec<StreamEntry>, &'static str> {
     let node = Listpack::from_bytes(bytes).map_err(|_| "corrupt stream node listpack")?;
     if node.is_empty() {
         return Err("empty listpack inside stream");
@@ -224,7 +227,9 @@ pub(crate) fn decode_node(master: StreamId, bytes: Vec<u8>) -> Result<Vec<Stream
     if cursor.int()? != 0 {
         return Err("stream master entry is not zero-terminated");
     }
-    let total = live.checked_add(deleted).ok_or("stream node count overflows")?;
+    let total = live
+        .checked_add(deleted)
+        .ok_or("stream node count overflows")?;
     let mut entries = Vec::with_capacity(live.min(1024));
     for _ in 0..total {
         let flags = cursor.int()?;
