@@ -3,6 +3,7 @@
 //! describes the bytes; the modules follow its section numbers.
 
 pub mod containers;
+pub mod convert;
 pub mod dump;
 pub mod error;
 pub mod listpack;

@@ -48,22 +48,24 @@ fn show(bytes: &[u8]) -> String {
 pub fn check_value(entry: &Json, actual: &RdbValue<'_>) -> Result<(), String> {
     let expected = &entry["value"];
     match (entry["type"].as_str().unwrap_or(""), actual) {
-        ("string", RdbValue::String(value)) => {
-            (bytes(expected) == value.as_ref()).then_some(()).ok_or_else(|| {
-                format!("string differs: {:?}", show(value))
-            })
-        }
+        ("string", RdbValue::String(value)) => (bytes(expected) == value.as_ref())
+            .then_some(())
+            .ok_or_else(|| format!("string differs: {:?}", show(value))),
         ("list", RdbValue::List(items)) => {
             let want: Vec<Vec<u8>> = expected.as_array().unwrap().iter().map(bytes).collect();
             let got: Vec<Vec<u8>> = items.iter().map(|i| i.to_vec()).collect();
-            (want == got).then_some(()).ok_or_else(|| format!("list differs ({} vs {} items)", want.len(), got.len()))
+            (want == got)
+                .then_some(())
+                .ok_or_else(|| format!("list differs ({} vs {} items)", want.len(), got.len()))
         }
         ("set", RdbValue::Set(items)) => {
             let mut want: Vec<Vec<u8>> = expected.as_array().unwrap().iter().map(bytes).collect();
             let mut got: Vec<Vec<u8>> = items.iter().map(|i| i.to_vec()).collect();
             want.sort();
             got.sort();
-            (want == got).then_some(()).ok_or_else(|| "set differs".to_string())
+            (want == got)
+                .then_some(())
+                .ok_or_else(|| "set differs".to_string())
         }
         ("zset", RdbValue::SortedSet(members)) => {
             let mut want: Vec<(Vec<u8>, f64)> = expected
@@ -79,7 +81,9 @@ pub fn check_value(entry: &Json, actual: &RdbValue<'_>) -> Result<(), String> {
             };
             want.sort_by(order);
             got.sort_by(order);
-            (want == got).then_some(()).ok_or_else(|| format!("zset differs: {got:?}"))
+            (want == got)
+                .then_some(())
+                .ok_or_else(|| format!("zset differs: {got:?}"))
         }
         ("hash", RdbValue::Hash(fields)) => {
             let want: BTreeMap<Vec<u8>, Vec<u8>> = expected
@@ -174,7 +178,10 @@ fn check_stream(expected: &Json, stream: &StreamValue) -> Result<(), String> {
         }
         let entries_read = got.group.entries_read.filter(|&n| n >= 0);
         if !want["entries_read"].is_null() && want["entries_read"].as_i64() != entries_read {
-            return Err(format!("entries read differs: {:?}", got.group.entries_read));
+            return Err(format!(
+                "entries read differs: {:?}",
+                got.group.entries_read
+            ));
         }
         // pending: [id, consumer, delivery time, count]
         let owner = |pending_id: &ferry_rdb::StreamId| {
@@ -190,7 +197,10 @@ fn check_stream(expected: &Json, stream: &StreamValue) -> Result<(), String> {
             .map(|p| {
                 serde_json::json!([
                     id(&p.id),
-                    owner(&p.id).iter().map(|&c| char::from(c)).collect::<String>(),
+                    owner(&p.id)
+                        .iter()
+                        .map(|&c| char::from(c))
+                        .collect::<String>(),
                     p.delivery_time_ms,
                     p.delivery_count
                 ])

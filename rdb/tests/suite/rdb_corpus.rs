@@ -28,14 +28,20 @@ pub fn read_file(path: &std::path::Path) -> FileContents {
         module_aux: 0,
         checksum: None,
     };
-    while let Some(item) = reader.next_item().unwrap_or_else(|e| panic!("{}: {e}", path.display())) {
+    while let Some(item) = reader
+        .next_item()
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    {
         match item {
             Item::Key(header) => {
                 let value = reader
                     .read_value(header.rdb_type.kind())
                     .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                 let id = (header.db, header.key.clone());
-                assert!(contents.keys.insert(id, (header, value)).is_none(), "duplicate key");
+                assert!(
+                    contents.keys.insert(id, (header, value)).is_none(),
+                    "duplicate key"
+                );
             }
             Item::Function { code } => contents.functions.push(code),
             Item::SlotInfo { .. } => contents.slot_info += 1,
@@ -76,7 +82,11 @@ fn every_key_of_every_file_matches_its_manifest() {
                 assert_eq!(header.lru_idle, idle.as_u64(), "{name}: idle");
             }
             if let Some(freq) = entry.get("lfu_freq") {
-                assert_eq!(header.lfu_freq.map(u64::from), freq.as_u64(), "{name}: freq");
+                assert_eq!(
+                    header.lfu_freq.map(u64::from),
+                    freq.as_u64(),
+                    "{name}: freq"
+                );
             }
             match file.get("hint").and_then(Json::as_str) {
                 Some("lru") => assert!(header.lru_idle.is_some(), "{name}: LRU hint"),
@@ -90,10 +100,17 @@ fn every_key_of_every_file_matches_its_manifest() {
             .iter()
             .map(|l| l.as_str().unwrap().to_string())
             .collect();
-        assert_eq!(contents.functions.len(), libraries.len(), "{name}: functions");
+        assert_eq!(
+            contents.functions.len(),
+            libraries.len(),
+            "{name}: functions"
+        );
         for (code, library) in contents.functions.iter().zip(&libraries) {
             let code = String::from_utf8_lossy(code);
-            assert!(code.contains(&format!("name={library}")), "{name}: library {library}");
+            assert!(
+                code.contains(&format!("name={library}")),
+                "{name}: library {library}"
+            );
         }
         let checksum = contents.checksum.expect("checksum state");
         match file.get("checksum").and_then(Json::as_str) {
@@ -101,7 +118,10 @@ fn every_key_of_every_file_matches_its_manifest() {
             _ if name.contains("v1-") || name.contains("v4-") => {
                 assert_eq!(checksum, Checksum::Absent, "{name}")
             }
-            _ => assert!(matches!(checksum, Checksum::Verified(_)), "{name}: {checksum:?}"),
+            _ => assert!(
+                matches!(checksum, Checksum::Verified(_)),
+                "{name}: {checksum:?}"
+            ),
         }
         if file.get("modules").is_some() {
             assert!(contents.module_aux > 0, "{name}: module aux data");
@@ -141,5 +161,8 @@ fn every_key_of_every_file_matches_its_manifest() {
         .map(|t| format!("{t:?}"))
         .filter(|t| !types_seen.contains(t))
         .collect();
-    assert!(missing.is_empty(), "types missing from the corpus: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "types missing from the corpus: {missing:?}"
+    );
 }
