@@ -450,6 +450,8 @@ def make_aof(name, binary, port, tmp, preamble, timestamps):
     time.sleep(0.2)
     wait_rewrite(c)
     aof_commands(c, 3)
+    if timestamps:
+        time.sleep(1.1)  # #TS annotations are written when the second changes
     aof_commands(c, 4)
     before_last = aof_snapshot(c)
     c.cmd("SET", "last:write", "x" * 50)

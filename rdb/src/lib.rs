@@ -2,6 +2,7 @@
 //! reader, and the compact encodings they share with the server (listpack). docs/RDB_FORMAT.md
 //! describes the bytes; the modules follow its section numbers.
 
+pub mod aof;
 pub mod containers;
 pub mod convert;
 pub mod dump;
