@@ -299,11 +299,10 @@ def parse_stream(info):
 def snapshot(c, hfe):
     """What the server holds, in manifest form."""
     keys = []
-    dbs = [0, 1, 5]
-    try:
-        dbs = [0] if c.cmd("CONFIG", "GET", "cluster-enabled")[1] == b"yes" else dbs
-    except Exception:
-        pass
+    dbs = []
+    for line in c.cmd("INFO", "keyspace").decode().splitlines():
+        if line.startswith("db") and ":" in line:
+            dbs.append(int(line[2:line.index(":")]))
     for db in dbs:
         c.cmd("SELECT", str(db))
         for k in sorted(c.cmd("KEYS", "*")):

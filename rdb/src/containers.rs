@@ -68,7 +68,7 @@ pub fn ziplist_entries(bytes: &[u8]) -> Result<Elements, &'static str> {
         }
         let encoding = *bytes.get(pos).ok_or(BAD)?;
         let element = match encoding >> 6 {
-            0 | 1 | 2 => {
+            0..=2 => {
                 let (len, header) = match encoding >> 6 {
                     0 => (usize::from(encoding & 0x3F), 1),
                     1 => (
@@ -221,10 +221,7 @@ pub fn zipmap_entries(bytes: &[u8]) -> Result<Elements, &'static str> {
         }
     };
     let mut entries = Vec::new();
-    loop {
-        let Some(field_len) = read_len(&mut pos)? else {
-            break;
-        };
+    while let Some(field_len) = read_len(&mut pos)? {
         let field = bytes.get(pos..pos + field_len).ok_or(BAD)?;
         pos += field_len;
         let value_len = read_len(&mut pos)?.ok_or(BAD)?;

@@ -151,8 +151,9 @@ pub fn put_string(out: &mut Vec<u8>, bytes: &[u8], compress: bool) {
     out.extend_from_slice(bytes);
 }
 
-/// A score as listpack text: an integer when exact, else the shortest text that reads back equal.
-fn score_text(score: f64) -> Vec<u8> {
+/// A score as text the servers parse back to the same double: an integer when exact, `inf`/`-inf`,
+/// else the shortest round-trip form (used in listpacks and by `ferry rdb dump`).
+pub fn score_text(score: f64) -> Vec<u8> {
     if score.is_infinite() {
         return if score > 0.0 {
             b"inf".to_vec()

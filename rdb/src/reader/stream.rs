@@ -240,12 +240,11 @@ pub(crate) fn decode_node(
             seq: master.seq.wrapping_add(seq_delta as u64),
         };
         let mut fields = Vec::new();
-        let expected_count;
-        if flags & FLAG_SAMEFIELDS != 0 {
+        let expected_count = if flags & FLAG_SAMEFIELDS != 0 {
             for field in &master_fields {
                 fields.push((field.clone(), cursor.bytes()?));
             }
-            expected_count = 3 + master_fields.len();
+            3 + master_fields.len()
         } else {
             let count = cursor.count()?;
             for _ in 0..count {
@@ -253,8 +252,8 @@ pub(crate) fn decode_node(
                 let value = cursor.bytes()?;
                 fields.push((field, value));
             }
-            expected_count = 4 + 2 * count;
-        }
+            4 + 2 * count
+        };
         if cursor.count()? != expected_count {
             return Err("stream entry has a wrong lp-count");
         }

@@ -107,7 +107,7 @@ fn container<R: Read>(
 }
 
 fn decoded(items: Vec<Vec<u8>>, grouping: Grouping, what: &str) -> Result<ValueState, String> {
-    if items.len() % grouping.width() != 0 {
+    if !items.len().is_multiple_of(grouping.width()) {
         return Err(format!(
             "{what} holds {} elements, not a multiple of {}",
             items.len(),

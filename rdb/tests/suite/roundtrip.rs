@@ -34,7 +34,7 @@ fn corpus_converts_to_every_target() {
                 .as_array()
                 .unwrap()
                 .iter()
-                .filter(|k| !k["value"].get("module_type").is_some())
+                .filter(|k| k["value"].get("module_type").is_none())
                 .collect();
             assert_eq!(
                 contents.keys.len(),
@@ -64,10 +64,7 @@ fn corpus_converts_to_every_target() {
                     panic!("{name} -> {target}: key {}: {difference}", entry["key"]);
                 }
                 assert_eq!(header.expire_ms, entry["expire_ms"].as_i64());
-                assert_eq!(
-                    header.rdb_type.min_version() <= target.version().number,
-                    true
-                );
+                assert!(header.rdb_type.min_version() <= target.version().number);
             }
             assert_eq!(
                 contents.functions.len(),
