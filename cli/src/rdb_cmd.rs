@@ -426,11 +426,12 @@ fn dump(path: &Path, format: DumpFormat, filter: Filter) -> anyhow::Result<()> {
     let (mut reader, bar, _) = open(path, "dumping")?;
     let stdout = io::stdout().lock();
     let mut dumper = Dumper::new(BufWriter::with_capacity(1 << 20, stdout), format, filter);
-    while let Some(item) = reader
-        .next_item()
-        .with_context(|| path.display().to_string())?
-    {
-        dumper.item(item)?;
+    loop {
+        match reader.next_item() {
+            Ok(Some(item)) => dumper.item(item)?,
+            Ok(None) => break,
+            Err(error) => return Err(error).context(path.display().to_string()),
+        }
     }
     bar.finish_and_clear();
     let skipped = dumper.modules_skipped;

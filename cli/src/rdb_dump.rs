@@ -47,18 +47,6 @@ impl Filter {
 /// Elements per RPUSH/SADD/ZADD/HSET command.
 const BATCH: usize = 64;
 
-/// The key being written.
-struct Current {
-    header: KeyHeader,
-    /// Arguments waiting for the next multi-element command.
-    batch: Vec<Vec<u8>>,
-    /// Hash fields of the batch that carry an expiry.
-    batch_ttls: Vec<(Vec<u8>, i64)>,
-    /// JSON: elements written so far.
-    count: u64,
-    stream: StreamDump,
-}
-
 #[derive(Default)]
 struct StreamDump {
     entries: u64,
@@ -73,12 +61,26 @@ struct StreamDump {
     json_consumer_ids: u64,
 }
 
+/// The stream state of the current key, created on first use.
+fn stream(slot: &mut Option<Box<StreamDump>>) -> &mut StreamDump {
+    slot.get_or_insert_with(Box::default)
+}
+
 /// Writes items in one of the formats.
 pub struct Dumper<W: Write> {
-    out: W,
+    out: Output<W>,
     format: DumpFormat,
     filter: Filter,
-    current: Option<Current>,
+    /// The key being written.
+    header: Option<KeyHeader>,
+    /// Arguments waiting for the next multi-element command.
+    batch: Vec<Vec<u8>>,
+    /// Hash fields of the batch that carry an expiry.
+    batch_ttls: Vec<(Vec<u8>, i64)>,
+    /// JSON: elements of the current array written so far.
+    count: u64,
+    /// Stream state (streams only).
+    stream: Option<Box<StreamDump>>,
     /// Keys skipped by the filter: their elements are ignored until the key ends.
     skipping: bool,
     selected_db: Option<u64>,
@@ -88,20 +90,78 @@ pub struct Dumper<W: Write> {
     pub modules_skipped: u64,
 }
 
-/// Writes one RESP command.
-pub fn write_command<W: Write>(out: &mut W, args: &[&[u8]]) -> io::Result<()> {
-    let mut buffer = itoa::Buffer::new();
-    out.write_all(b"*")?;
-    out.write_all(buffer.format(args.len()).as_bytes())?;
-    out.write_all(b"\r\n")?;
-    for arg in args {
-        out.write_all(b"$")?;
-        out.write_all(buffer.format(arg.len()).as_bytes())?;
-        out.write_all(b"\r\n")?;
-        out.write_all(arg)?;
-        out.write_all(b"\r\n")?;
+/// Appends `<marker><n>\r\n` (a RESP array or bulk header).
+#[inline(always)]
+fn push_header(buf: &mut Vec<u8>, marker: u8, n: usize) {
+    if n < 10 {
+        buf.extend_from_slice(&[marker, b'0' + n as u8, b'\r', b'\n']);
+    } else if n < 100 {
+        buf.extend_from_slice(&[
+            marker,
+            b'0' + (n / 10) as u8,
+            b'0' + (n % 10) as u8,
+            b'\r',
+            b'\n',
+        ]);
+    } else {
+        buf.push(marker);
+        buf.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+        buf.extend_from_slice(b"\r\n");
     }
-    Ok(())
+}
+
+/// An output buffer: commands are assembled in memory and written out in 1 MB blocks.
+pub struct Output<W: Write> {
+    buf: Vec<u8>,
+    inner: W,
+}
+
+const OUTPUT_BLOCK: usize = 1 << 20;
+
+impl<W: Write> Output<W> {
+    /// Buffers writes to `inner`.
+    pub fn new(inner: W) -> Self {
+        Self {
+            buf: Vec::with_capacity(OUTPUT_BLOCK + 64 * 1024),
+            inner,
+        }
+    }
+
+    #[inline]
+    fn maybe_flush(&mut self) -> io::Result<()> {
+        if self.buf.len() >= OUTPUT_BLOCK {
+            self.inner.write_all(&self.buf)?;
+            self.buf.clear();
+        }
+        Ok(())
+    }
+
+    /// Writes one RESP command.
+    #[inline]
+    pub fn command(&mut self, args: &[&[u8]]) -> io::Result<()> {
+        let buf = &mut self.buf;
+        push_header(buf, b'*', args.len());
+        for arg in args {
+            push_header(buf, b'$', arg.len());
+            buf.extend_from_slice(arg);
+            buf.extend_from_slice(b"\r\n");
+        }
+        self.maybe_flush()
+    }
+}
+
+impl<W: Write> Write for Output<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        self.maybe_flush()?;
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.write_all(&self.buf)?;
+        self.buf.clear();
+        self.inner.flush()
+    }
 }
 
 /// Writes bytes as a JSON string, or `{"hex": "..."}` when they are not UTF-8.
@@ -138,10 +198,14 @@ impl<W: Write> Dumper<W> {
     /// A dumper writing to `out`.
     pub fn new(out: W, format: DumpFormat, filter: Filter) -> Self {
         Self {
-            out,
+            out: Output::new(out),
             format,
             filter,
-            current: None,
+            header: None,
+            batch: Vec::new(),
+            batch_ttls: Vec::new(),
+            count: 0,
+            stream: None,
             skipping: false,
             selected_db: None,
             keys: 0,
@@ -152,7 +216,7 @@ impl<W: Write> Dumper<W> {
     /// The output, flushed.
     pub fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
-        Ok(self.out)
+        Ok(self.out.inner)
     }
 
     /// Writes a plain command (AOF dumps).
@@ -160,7 +224,7 @@ impl<W: Write> Dumper<W> {
         match self.format {
             DumpFormat::Resp => {
                 let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-                write_command(&mut self.out, &refs)
+                self.out.command(&refs)
             }
             DumpFormat::Json => {
                 self.out.write_all(b"{\"file\":")?;
@@ -186,10 +250,11 @@ impl<W: Write> Dumper<W> {
     }
 
     /// Handles one RDB item.
+    #[inline]
     pub fn item(&mut self, item: Item) -> io::Result<()> {
         match item {
             Item::Function { code } if self.filter.is_empty() => match self.format {
-                DumpFormat::Resp => write_command(&mut self.out, &[b"FUNCTION", b"LOAD", &code]),
+                DumpFormat::Resp => self.out.command(&[b"FUNCTION", b"LOAD", &code]),
                 DumpFormat::Json => {
                     self.out.write_all(b"{\"type\":\"function\",\"code\":")?;
                     write_json_bytes(&mut self.out, &code)?;
@@ -219,7 +284,7 @@ impl<W: Write> Dumper<W> {
         match self.format {
             DumpFormat::Resp => {
                 if self.selected_db != Some(header.db) {
-                    write_command(&mut self.out, &[b"SELECT", &int_text(header.db)])?;
+                    self.out.command(&[b"SELECT", &int_text(header.db)])?;
                     self.selected_db = Some(header.db);
                 }
             }
@@ -244,49 +309,41 @@ impl<W: Write> Dumper<W> {
                 write!(self.out, ",\"value\":{open}")?;
             }
         }
-        self.current = Some(Current {
-            header,
-            batch: Vec::new(),
-            batch_ttls: Vec::new(),
-            count: 0,
-            stream: StreamDump::default(),
-        });
+        self.count = 0;
+        self.header = Some(header);
         Ok(())
     }
 
     fn flush_batch(&mut self) -> io::Result<()> {
-        let Some(current) = &mut self.current else {
+        let Some(header) = &self.header else {
             return Ok(());
         };
-        if current.batch.is_empty() {
+        if self.batch.is_empty() {
             return Ok(());
         }
-        let verb: &[u8] = match current.header.rdb_type.kind() {
+        let verb: &[u8] = match header.rdb_type.kind() {
             ValueKind::List => b"RPUSH",
             ValueKind::Set => b"SADD",
             ValueKind::SortedSet => b"ZADD",
             _ => b"HSET",
         };
-        let mut args: Vec<&[u8]> = Vec::with_capacity(current.batch.len() + 2);
+        let mut args: Vec<&[u8]> = Vec::with_capacity(self.batch.len() + 2);
         args.push(verb);
-        args.push(&current.header.key);
-        args.extend(current.batch.iter().map(Vec::as_slice));
-        write_command(&mut self.out, &args)?;
-        for (field, expire) in &current.batch_ttls {
-            write_command(
-                &mut self.out,
-                &[
-                    b"HPEXPIREAT",
-                    &current.header.key,
-                    &int_text(*expire),
-                    b"FIELDS",
-                    b"1",
-                    field,
-                ],
-            )?;
+        args.push(&header.key);
+        args.extend(self.batch.iter().map(Vec::as_slice));
+        self.out.command(&args)?;
+        for (field, expire) in &self.batch_ttls {
+            self.out.command(&[
+                b"HPEXPIREAT",
+                &header.key,
+                &int_text(*expire),
+                b"FIELDS",
+                b"1",
+                field,
+            ])?;
         }
-        current.batch.clear();
-        current.batch_ttls.clear();
+        self.batch.clear();
+        self.batch_ttls.clear();
         Ok(())
     }
 
@@ -298,18 +355,18 @@ impl<W: Write> Dumper<W> {
     }
 
     fn resp_element(&mut self, element: Element) -> io::Result<()> {
-        let Some(current) = &mut self.current else {
+        let Some(header) = &self.header else {
             return Ok(());
         };
-        let key = &current.header.key;
+        let key = &header.key;
         match element {
             Element::String(value) => {
-                write_command(&mut self.out, &[b"SET", key, &value])?;
+                self.out.command(&[b"SET", key, &value])?;
             }
-            Element::ListItem(item) | Element::SetMember(item) => current.batch.push(item),
+            Element::ListItem(item) | Element::SetMember(item) => self.batch.push(item),
             Element::ZsetMember { member, score } => {
-                current.batch.push(score_text(score));
-                current.batch.push(member);
+                self.batch.push(score_text(score));
+                self.batch.push(member);
             }
             Element::HashField {
                 field,
@@ -317,10 +374,10 @@ impl<W: Write> Dumper<W> {
                 expire_ms,
             } => {
                 if let Some(expire) = expire_ms {
-                    current.batch_ttls.push((field.clone(), expire));
+                    self.batch_ttls.push((field.clone(), expire));
                 }
-                current.batch.push(field);
-                current.batch.push(value);
+                self.batch.push(field);
+                self.batch.push(value);
             }
             Element::StreamEntry(entry) => {
                 let id = id_text(entry.id);
@@ -329,23 +386,21 @@ impl<W: Write> Dumper<W> {
                     args.push(field);
                     args.push(value);
                 }
-                write_command(&mut self.out, &args)?;
-                current.stream.entries += 1;
+                self.out.command(&args)?;
+                stream(&mut self.stream).entries += 1;
             }
             Element::StreamMeta(meta) => {
-                current.stream.last_id = meta.last_id;
+                stream(&mut self.stream).last_id = meta.last_id;
                 let last = id_text(meta.last_id);
-                if current.stream.entries == 0 {
+                if stream(&mut self.stream).entries == 0 {
                     // An empty stream: create it with a trimmed entry, then restore its IDs.
                     let id = if meta.last_id == StreamId::default() {
                         b"0-1".to_vec()
                     } else {
                         last.clone()
                     };
-                    write_command(
-                        &mut self.out,
-                        &[b"XADD", key, b"MAXLEN", b"0", &id, b"x", b"y"],
-                    )?;
+                    self.out
+                        .command(&[b"XADD", key, b"MAXLEN", b"0", &id, b"x", b"y"])?;
                 }
                 let mut args: Vec<Vec<u8>> = vec![b"XSETID".to_vec(), key.clone(), last];
                 if let (Some(added), Some(max_deleted)) = (meta.entries_added, meta.max_deleted_id)
@@ -356,7 +411,7 @@ impl<W: Write> Dumper<W> {
                     args.push(id_text(max_deleted));
                 }
                 let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-                write_command(&mut self.out, &refs)?;
+                self.out.command(&refs)?;
             }
             Element::StreamGroup(group) => {
                 let last = id_text(group.last_id);
@@ -372,53 +427,47 @@ impl<W: Write> Dumper<W> {
                     args.push(int_text(read));
                 }
                 let refs: Vec<&[u8]> = args.iter().map(Vec::as_slice).collect();
-                write_command(&mut self.out, &refs)?;
-                current.stream.group = Some(group.name);
-                current.stream.pending.clear();
+                self.out.command(&refs)?;
+                stream(&mut self.stream).group = Some(group.name);
+                stream(&mut self.stream).pending.clear();
             }
             Element::StreamPending(pending) => {
-                current.stream.pending.insert(pending.id, pending);
+                stream(&mut self.stream).pending.insert(pending.id, pending);
             }
             Element::StreamConsumer(consumer) => {
-                let group = current.stream.group.clone().unwrap_or_default();
-                write_command(
-                    &mut self.out,
-                    &[b"XGROUP", b"CREATECONSUMER", key, &group, &consumer.name],
-                )?;
-                current.stream.consumer = Some(consumer.name);
+                let group = stream(&mut self.stream).group.clone().unwrap_or_default();
+                self.out
+                    .command(&[b"XGROUP", b"CREATECONSUMER", key, &group, &consumer.name])?;
+                stream(&mut self.stream).consumer = Some(consumer.name);
             }
             Element::StreamConsumerPending(id) => {
-                let group = current.stream.group.clone().unwrap_or_default();
-                let consumer = current.stream.consumer.clone().unwrap_or_default();
-                let (time, count) = current
-                    .stream
+                let group = stream(&mut self.stream).group.clone().unwrap_or_default();
+                let consumer = stream(&mut self.stream)
+                    .consumer
+                    .clone()
+                    .unwrap_or_default();
+                let (time, count) = stream(&mut self.stream)
                     .pending
                     .get(&id)
                     .map_or((0, 1), |p| (p.delivery_time_ms, p.delivery_count));
-                write_command(
-                    &mut self.out,
-                    &[
-                        b"XCLAIM",
-                        key,
-                        &group,
-                        &consumer,
-                        b"0",
-                        &id_text(id),
-                        b"TIME",
-                        &int_text(time),
-                        b"RETRYCOUNT",
-                        &int_text(count),
-                        b"FORCE",
-                        b"JUSTID",
-                    ],
-                )?;
+                self.out.command(&[
+                    b"XCLAIM",
+                    key,
+                    &group,
+                    &consumer,
+                    b"0",
+                    &id_text(id),
+                    b"TIME",
+                    &int_text(time),
+                    b"RETRYCOUNT",
+                    &int_text(count),
+                    b"FORCE",
+                    b"JUSTID",
+                ])?;
             }
             Element::Module(_) => {}
         }
-        let full = self
-            .current
-            .as_ref()
-            .is_some_and(|c| c.batch.len() >= BATCH * 2);
+        let full = self.batch.len() >= BATCH * 2;
         if full {
             self.flush_batch()?;
         }
@@ -426,11 +475,11 @@ impl<W: Write> Dumper<W> {
     }
 
     fn json_element(&mut self, element: Element) -> io::Result<()> {
-        let Some(current) = &mut self.current else {
+        if self.header.is_none() {
             return Ok(());
-        };
+        }
         let out = &mut self.out;
-        let separator = |out: &mut W, count: &mut u64| -> io::Result<()> {
+        let separator = |out: &mut Output<W>, count: &mut u64| -> io::Result<()> {
             if *count > 0 {
                 out.write_all(b",")?;
             }
@@ -440,11 +489,11 @@ impl<W: Write> Dumper<W> {
         match element {
             Element::String(value) => write_json_bytes(out, &value)?,
             Element::ListItem(item) | Element::SetMember(item) => {
-                separator(out, &mut current.count)?;
+                separator(out, &mut self.count)?;
                 write_json_bytes(out, &item)?;
             }
             Element::ZsetMember { member, score } => {
-                separator(out, &mut current.count)?;
+                separator(out, &mut self.count)?;
                 out.write_all(b"[")?;
                 write_json_bytes(out, &member)?;
                 out.write_all(b",")?;
@@ -456,7 +505,7 @@ impl<W: Write> Dumper<W> {
                 value,
                 expire_ms,
             } => {
-                separator(out, &mut current.count)?;
+                separator(out, &mut self.count)?;
                 match std::str::from_utf8(&field) {
                     Ok(text) => serde_json::to_writer(&mut *out, text).map_err(io::Error::other)?,
                     Err(_) => {
@@ -476,7 +525,7 @@ impl<W: Write> Dumper<W> {
                 }
             }
             Element::StreamEntry(entry) => {
-                separator(out, &mut current.count)?;
+                separator(out, &mut self.count)?;
                 write!(out, "{{\"id\":\"{}\",\"fields\":[", entry.id)?;
                 for (index, (field, value)) in entry.fields.iter().enumerate() {
                     if index > 0 {
@@ -506,7 +555,7 @@ impl<W: Write> Dumper<W> {
                 out.write_all(b",\"groups\":[")?;
             }
             Element::StreamGroup(group) => {
-                let stream = &mut current.stream;
+                let stream = stream(&mut self.stream);
                 close_group(out, stream)?;
                 separator(out, &mut stream.json_groups)?;
                 out.write_all(b"{\"name\":")?;
@@ -519,10 +568,10 @@ impl<W: Write> Dumper<W> {
                 stream.json_in_pending = true;
                 stream.json_consumers = 0;
                 stream.group = Some(group.name);
-                current.count = 0;
+                self.count = 0;
             }
             Element::StreamPending(pending) => {
-                separator(out, &mut current.count)?;
+                separator(out, &mut self.count)?;
                 write!(
                     out,
                     "{{\"id\":\"{}\",\"delivery_time_ms\":{},\"delivery_count\":{}}}",
@@ -530,7 +579,7 @@ impl<W: Write> Dumper<W> {
                 )?;
             }
             Element::StreamConsumer(consumer) => {
-                let stream = &mut current.stream;
+                let stream = stream(&mut self.stream);
                 if stream.json_in_pending {
                     out.write_all(b"],\"consumers\":[")?;
                     stream.json_in_pending = false;
@@ -548,7 +597,7 @@ impl<W: Write> Dumper<W> {
                 stream.json_consumer_ids = 0;
             }
             Element::StreamConsumerPending(id) => {
-                separator(out, &mut current.stream.json_consumer_ids)?;
+                separator(out, &mut stream(&mut self.stream).json_consumer_ids)?;
                 write!(out, "\"{id}\"")?;
             }
             Element::Module(module) => {
@@ -566,31 +615,32 @@ impl<W: Write> Dumper<W> {
 
     fn end_key(&mut self) -> io::Result<()> {
         self.flush_batch()?;
-        let Some(mut current) = self.current.take() else {
+        let Some(header) = self.header.take() else {
             return Ok(());
         };
         match self.format {
             DumpFormat::Resp => {
-                if let Some(expire) = current.header.expire_ms {
-                    write_command(
-                        &mut self.out,
-                        &[b"PEXPIREAT", &current.header.key, &int_text(expire)],
-                    )?;
+                if let Some(expire) = header.expire_ms {
+                    self.out
+                        .command(&[b"PEXPIREAT", &header.key, &int_text(expire)])?;
                 }
             }
             DumpFormat::Json => {
-                let close: &[u8] = match current.header.rdb_type.kind() {
+                let close: &[u8] = match header.rdb_type.kind() {
                     ValueKind::String | ValueKind::Module => b"}\n",
                     ValueKind::List | ValueKind::Set | ValueKind::SortedSet => b"]}\n",
                     ValueKind::Hash => b"}}\n",
                     ValueKind::Stream => {
-                        close_group(&mut self.out, &mut current.stream)?;
+                        if let Some(stream) = &mut self.stream {
+                            close_group(&mut self.out, stream)?;
+                        }
                         b"]}}\n"
                     }
                 };
                 self.out.write_all(close)?;
             }
         }
+        self.stream = None;
         Ok(())
     }
 }

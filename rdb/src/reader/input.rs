@@ -67,10 +67,17 @@ impl<R: Read> Input<R> {
     }
 
     /// Makes at least `wanted` (at most the buffer size) bytes available, or fails with EOF.
+    #[inline]
     fn require(&mut self, wanted: usize) -> Result<()> {
         if self.end - self.position >= wanted {
             return Ok(());
         }
+        self.refill(wanted)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn refill(&mut self, wanted: usize) -> Result<()> {
         self.hash_consumed();
         self.buffer.copy_within(self.position..self.end, 0);
         self.base += self.position as u64;
@@ -106,6 +113,7 @@ impl<R: Read> Input<R> {
     }
 
     /// One byte.
+    #[inline]
     pub fn u8(&mut self) -> Result<u8> {
         self.require(1)?;
         let byte = self.buffer[self.position];
@@ -114,6 +122,7 @@ impl<R: Read> Input<R> {
     }
 
     /// `N` bytes.
+    #[inline]
     pub fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
         self.require(N)?;
         let mut out = [0u8; N];
@@ -124,6 +133,7 @@ impl<R: Read> Input<R> {
 
     /// `len` bytes into a new vector, growing it as data arrives (a corrupt length cannot force a huge
     /// allocation before the data is actually there).
+    #[inline]
     pub fn bytes(&mut self, len: u64) -> Result<Vec<u8>> {
         let available = (self.end - self.position) as u64;
         if len <= available {
@@ -132,6 +142,11 @@ impl<R: Read> Input<R> {
             self.position += len;
             return Ok(out);
         }
+        self.bytes_across_refills(len)
+    }
+
+    #[cold]
+    fn bytes_across_refills(&mut self, len: u64) -> Result<Vec<u8>> {
         let mut out = Vec::with_capacity(len.min(1 << 20) as usize);
         let mut remaining = len;
         while remaining > 0 {
@@ -172,6 +187,7 @@ impl<R: Read> Input<R> {
     }
 
     /// A length or special-encoding marker (§2).
+    #[inline]
     pub fn length_or_encoding(&mut self) -> Result<Length> {
         let first = self.u8()?;
         Ok(match first >> 6 {
@@ -199,6 +215,7 @@ impl<R: Read> Input<R> {
     }
 
     /// A string in any of its forms (§3).
+    #[inline]
     pub fn string(&mut self) -> Result<Vec<u8>> {
         match self.length_or_encoding()? {
             Length::Plain(len) => self.bytes(len),

@@ -265,7 +265,9 @@ enum Mode {
 
 enum State {
     Items,
-    Value(ValueState),
+    /// A string key (the common case, kept cheap): its value, then the end of the key.
+    String(Option<Vec<u8>>),
+    Value(Box<ValueState>),
     Done,
 }
 
@@ -359,6 +361,7 @@ impl<R: Read> RdbReader<R> {
     }
 
     /// The next item, `None` after the end of the file. After an error the reader is finished.
+    #[inline]
     pub fn next_item(&mut self) -> Result<Option<Item>> {
         let result = self.advance();
         if let Err(error) = result {
@@ -369,27 +372,36 @@ impl<R: Read> RdbReader<R> {
         result
     }
 
+    #[inline]
     fn advance(&mut self) -> Result<Option<Item>> {
         match &mut self.state {
             State::Done => Ok(None),
+            State::String(value) => match value.take() {
+                Some(value) => Ok(Some(Item::Element(Element::String(value)))),
+                None => self.end_key(),
+            },
             State::Value(value) => match value.next(&mut self.input)? {
                 Some(element) => Ok(Some(Item::Element(element))),
-                None => {
-                    self.in_key = false;
-                    self.state = State::Items;
-                    if self.mode == Mode::Payload {
-                        self.state = State::Done;
-                        if !self.input.at_end()? {
-                            return Err(self.input.corrupt("data after the payload's value"));
-                        }
-                    }
-                    Ok(Some(Item::KeyEnd))
-                }
+                None => self.end_key(),
             },
             State::Items => self.next_top_level(),
         }
     }
 
+    #[inline]
+    fn end_key(&mut self) -> Result<Option<Item>> {
+        self.in_key = false;
+        self.state = State::Items;
+        if self.mode == Mode::Payload {
+            self.state = State::Done;
+            if !self.input.at_end()? {
+                return Err(self.input.corrupt("data after the payload's value"));
+            }
+        }
+        Ok(Some(Item::KeyEnd))
+    }
+
+    #[inline]
     fn next_top_level(&mut self) -> Result<Option<Item>> {
         loop {
             let offset = self.input.offset();
@@ -476,6 +488,7 @@ impl<R: Read> RdbReader<R> {
         self.input.error(ErrorKind::Unsupported(what.to_string()))
     }
 
+    #[inline]
     fn start_key(&mut self, byte: u8, offset: u64) -> Result<Item> {
         let Some(rdb_type) = RdbType::from_byte(byte, self.version) else {
             if byte == 26 && self.version.number == 13 {
@@ -500,8 +513,15 @@ impl<R: Read> RdbReader<R> {
         self.current_key.clear();
         self.current_key.extend_from_slice(&key);
         self.in_key = true;
-        let value = ValueState::start(&mut self.input, rdb_type, self.options.modules)?;
-        self.state = State::Value(value);
+        self.state = if rdb_type == RdbType::String {
+            State::String(Some(self.input.string()?))
+        } else {
+            State::Value(Box::new(ValueState::start(
+                &mut self.input,
+                rdb_type,
+                self.options.modules,
+            )?))
+        };
         Ok(Item::Key(KeyHeader {
             db: self.db,
             key,
