@@ -235,7 +235,16 @@ fn info(path: &Path, only_target: Option<Target>, as_json: bool) -> anyhow::Resu
                 current = Some(header);
             }
             Item::Element(element) => {
-                current_elements += 1;
+                // Streams count their entries, not their metadata pieces.
+                let counts = !matches!(
+                    element,
+                    Element::StreamMeta(_)
+                        | Element::StreamGroup(_)
+                        | Element::StreamPending(_)
+                        | Element::StreamConsumer(_)
+                        | Element::StreamConsumerPending(_)
+                );
+                current_elements += u64::from(counts);
                 match element {
                     Element::Module(module) => {
                         modules.entry(module.module.name()).or_default().0 += 1

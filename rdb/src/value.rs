@@ -102,11 +102,6 @@ impl RdbValue<'_> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-
-    /// True when some hash field has an expiry.
-    pub fn has_field_ttls(&self) -> bool {
-        matches!(self, RdbValue::Hash(fields) if fields.iter().any(|f| f.expire_ms.is_some()))
-    }
 }
 
 /// Assembles a value from a key's elements.
