@@ -100,7 +100,7 @@ impl fmt::Debug for Listpack {
 
 /// Parses `bytes` as a canonical integer the way listpack does (`lpStringToInt64`, the same rules as
 /// `string2ll`).
-fn as_integer(bytes: &[u8]) -> Option<i64> {
+pub(crate) fn as_integer(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
         return None;
     }
