@@ -1,5 +1,5 @@
 //! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
-//! hyperloglog, transactions) with weights, and arguments from small pools so commands collide on the
+//! hyperloglog, hashes, sets, lists, transactions) with weights, and arguments from small pools so commands collide on the
 //! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
 //! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
 //! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
@@ -26,8 +26,14 @@ pub enum Family {
     Bitmaps,
     /// PFADD, PFCOUNT, PFMERGE.
     HyperLogLog,
+    /// HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN, the field expiration commands, ...
+    Hashes,
+    /// SADD, SREM, SPOP, SINTERSTORE, SSCAN, ... and OBJECT ENCODING of the sets they make.
+    Sets,
     /// MULTI ... EXEC/DISCARD blocks, WATCH, stray EXEC.
     Transactions,
+    /// LPUSH, LRANGE, LINSERT, LMOVE, LMPOP, the blocking pops with short timeouts, ...
+    Lists,
     /// ZADD, ZRANGE (all forms), ZUNIONSTORE, ZPOPMIN, ZRANDMEMBER, ZSCAN, ...
     SortedSets,
     /// GEOADD, GEOPOS, GEODIST, GEOSEARCH(STORE), GEORADIUS*.
@@ -41,7 +47,10 @@ impl Family {
         Family::Keys,
         Family::Bitmaps,
         Family::HyperLogLog,
+        Family::Hashes,
+        Family::Sets,
         Family::Transactions,
+        Family::Lists,
         Family::SortedSets,
         Family::Geo,
     ];
@@ -53,7 +62,10 @@ impl Family {
             Family::Keys => "keys",
             Family::Bitmaps => "bitmaps",
             Family::HyperLogLog => "hyperloglog",
+            Family::Hashes => "hashes",
+            Family::Sets => "sets",
             Family::Transactions => "transactions",
+            Family::Lists => "lists",
             Family::SortedSets => "sorted_sets",
             Family::Geo => "geo",
         }
@@ -74,17 +86,25 @@ impl Family {
             Family::Keys => 30,
             Family::Bitmaps => 15,
             Family::HyperLogLog => 10,
+            Family::Hashes => 20,
+            Family::Sets => 25,
             Family::Transactions => 5,
+            Family::Lists => 30,
             Family::SortedSets => 20,
             Family::Geo => 8,
         }
     }
 
-    /// Commands per seed of an extra stream made of this family alone, run after the mixed streams so
-    /// that large families get enough coverage (0: none).
-    pub fn dedicated_count(self) -> usize {
+    /// Commands per seed of a stream of this family alone, run besides the mixed streams when the
+    /// family's share of those is too small to cover it (0: none). A divergence in it replays with
+    /// `FERRY_COMPAT_ONLY=<family>` and the seed and count shown.
+    pub fn own_stream_len(self) -> usize {
         match self {
-            Family::SortedSets => 1700,
+            // With its share of the mixed streams (about 1,400 of 10,000), over 10,000 per run.
+            Family::Hashes => 1800,
+            Family::Sets => 2000,
+            Family::Lists => 2000,
+            Family::SortedSets => 1850,
             Family::Geo => 400,
             _ => 0,
         }
@@ -106,8 +126,73 @@ const KEYS: &[&[u8]] = &[
     b"h0",
 ];
 
+/// Keys list commands prefer, so most of them find a list (the others collide with strings).
+const LIST_KEYS: &[&[u8]] = &[b"l0", b"l1", b"l2"];
+
+/// Integers at the boundaries of the listpack integer encodings.
+const LIST_INTEGERS: &[&[u8]] = &[
+    b"127",
+    b"128",
+    b"-4096",
+    b"4095",
+    b"4096",
+    b"-32768",
+    b"32767",
+    b"8388607",
+    b"-8388608",
+    b"2147483647",
+    b"2147483648",
+    b"-9223372036854775808",
+    b"9223372036854775807",
+    b"007",
+    b"-0",
+];
+
 /// Keys HyperLogLog commands prefer, so most of them find a valid HLL (the others collide with strings).
 const HLL_KEYS: &[&[u8]] = &[b"h0", b"h1", b"h2"];
+
+/// Keys hash commands prefer, so most of them find a hash (the others meet strings or nothing).
+const HASH_KEYS: &[&[u8]] = &[b"h0", b"h1", b"h2", b"h3"];
+
+/// Hash fields: integers (stored as such in listpacks), empty, binary, and one longer than
+/// `hash-max-listpack-value`.
+const HASH_FIELDS: &[&[u8]] = &[
+    b"f0",
+    b"f1",
+    b"f2",
+    b"f3",
+    b"f4",
+    b"1",
+    b"-1",
+    b"012",
+    b"",
+    b"\x00\xff",
+    b"0123456789012345678901234567890123456789012345678901234567890123456789",
+];
+
+/// HRANDFIELD counts. No huge negative count that is valid without WITHVALUES: a broken-arity variant
+/// that drops WITHVALUES would ask both servers for billions of replies. Huge positive counts are
+/// safe (the whole hash), and errors with WITHVALUES.
+const HRANDFIELD_COUNTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"5",
+    b"10",
+    b"100",
+    b"-1",
+    b"-2",
+    b"-5",
+    b"-20",
+    b"abc",
+    b"1.5",
+    b"",
+    b"4611686018427387903",
+    b"4611686018427387904",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+];
 
 const LONG_45: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI";
 
@@ -225,6 +310,90 @@ const BITFIELD_OFFSETS: &[&[u8]] = &[b"0", b"1", b"7", b"#0", b"#1", b"#3", b"10
 
 const BAD_BITFIELD_OFFSETS: &[&[u8]] = &[b"-1", b"#-1", b"abc", b"4294967296"];
 
+/// Keys set commands prefer, so most of them find a set (the others collide with strings).
+const SET_KEYS: &[&[u8]] = &[b"s0", b"s1", b"s2", b"s3", b"s4"];
+
+/// A key only SPOP sequences use, created and deleted by each sequence.
+const SPOP_SCRATCH_KEY: &[u8] = b"spop:scratch";
+
+/// One byte longer than `set-max-listpack-value` (64), so a set holding it is a hashtable.
+const LONG_MEMBER: &[u8] = b"0123456789012345678901234567890123456789012345678901234567890123x";
+
+const SET_MEMBERS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"-1",
+    b"7",
+    b"300",
+    b"-70000",
+    b"2147483648",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"01",
+    b"+1",
+    b"-0",
+    b"1.5",
+    b" 1",
+    b"a",
+    b"b",
+    b"hello",
+    b"",
+    b"\x00\xff",
+    LONG_45,
+    LONG_MEMBER,
+];
+
+/// Counts for SPOP and SRANDMEMBER: edge values and errors (never a huge negative SRANDMEMBER
+/// count, which makes the server stream replies without end).
+const SET_COUNTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"5",
+    b"10",
+    b"100",
+    b"-1",
+    b"-3",
+    b"-20",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"abc",
+    b"1.5",
+    b"",
+];
+
+const SET_PATTERNS: &[&[u8]] = &[
+    b"*",
+    b"m*",
+    b"*1*",
+    b"?",
+    b"[a-c]*",
+    b"-*",
+    b"\\*",
+    b"nomatch*",
+];
+
+/// Values `CONFIG SET set-max-...` takes in a random stream: the defaults most of the time. The
+/// intset limit never drops below the listpack limit: below it, the encoding of a STORE result fed
+/// from a hashtable depends on the hashtable's iteration order, which differs between processes.
+const SET_CONFIGS: &[(&str, &[&[u8]])] = &[
+    (
+        "set-max-intset-entries",
+        &[b"512", b"512", b"512", b"128", b"200"],
+    ),
+    (
+        "set-max-listpack-entries",
+        &[b"128", b"128", b"128", b"0", b"2", b"10"],
+    ),
+    (
+        "set-max-listpack-value",
+        &[b"64", b"64", b"64", b"0", b"1", b"3"],
+    ),
+];
+
 /// Sorted-set keys (they also collide with the shared pool through `zset_key`).
 const ZSET_KEYS: &[&[u8]] = &[b"z0", b"z1", b"z2", b"z3"];
 
@@ -340,6 +509,18 @@ impl Generator {
             self.pending.extend(block);
             return self.pending.pop_front();
         }
+        // SPOP changes sets at random, so it only comes in sequences whose outcome is known (see
+        // `spop_sequence`), never alone where broken arity or a transaction could make it random.
+        if family == Family::Lists && self.rng.gen_ratio(1, 40) {
+            let block = self.list_fill_block();
+            self.pending.extend(block);
+            return self.pending.pop_front();
+        }
+        if family == Family::Sets && self.rng.gen_ratio(1, 10) {
+            let sequence = self.spop_sequence();
+            self.pending.extend(sequence);
+            return self.pending.pop_front();
+        }
         Some(self.single(family))
     }
 
@@ -365,6 +546,9 @@ impl Generator {
             Family::Keys => self.keys(),
             Family::Bitmaps => self.bitmaps(),
             Family::HyperLogLog => self.hyperloglog(),
+            Family::Hashes => self.hashes(),
+            Family::Sets => self.sets(),
+            Family::Lists => self.lists(),
             Family::SortedSets => self.sorted_sets(),
             Family::Geo => self.geo(),
             Family::Transactions => self.strings(),
@@ -803,6 +987,681 @@ impl Generator {
                 c
             }
             _ => vec![word("GETRANGE"), self.hll_key(), word("0"), word("-1")],
+        }
+    }
+
+    fn set_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(SET_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    fn set_keys(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(min..=max);
+        (0..n).map(|_| self.set_key()).collect()
+    }
+
+    fn set_member(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..10) {
+            0..=3 => self.rng.gen_range(-5..40).to_string().into_bytes(),
+            4..=6 => format!("m{}", self.rng.gen_range(0..30)).into_bytes(),
+            _ => self.pick(SET_MEMBERS),
+        }
+    }
+
+    /// `n` members: all integers, all short strings, or mixed; sometimes one long member.
+    fn set_members(&mut self, n: usize) -> Vec<Vec<u8>> {
+        let base = self.rng.gen_range(0..1000);
+        let kind = self.rng.gen_range(0..4);
+        let mut members: Vec<Vec<u8>> = (0..n)
+            .map(|i| match kind {
+                0 => (base + i).to_string().into_bytes(),
+                1 => format!("m{}", base + i).into_bytes(),
+                2 if i % 2 == 0 => (base + i).to_string().into_bytes(),
+                2 => format!("m{}", base + i).into_bytes(),
+                _ => self.set_member(),
+            })
+            .collect();
+        if n > 0 && self.rng.gen_ratio(1, 8) {
+            members[0] = LONG_MEMBER.to_vec();
+        }
+        members
+    }
+
+    /// `n` distinct members for an SPOP scratch set, all of the same length (integers, short
+    /// strings, both, or all longer than `set-max-listpack-value` can be), so whichever members SPOP
+    /// leaves behind, the set they make has the same encoding on every server.
+    fn scratch_members(&mut self, n: usize) -> Vec<Vec<u8>> {
+        let kind = self.rng.gen_range(0..4);
+        (0..n)
+            .map(|i| match kind {
+                0 => (1000 + i).to_string().into_bytes(),
+                1 => format!("m{}", 100 + i).into_bytes(),
+                2 if i % 2 == 0 => (1000 + i).to_string().into_bytes(),
+                2 => format!("m{}", 100 + i).into_bytes(),
+                _ => [LONG_MEMBER, (1000 + i).to_string().as_bytes()].concat(),
+            })
+            .collect()
+    }
+
+    /// A number of members that often lands on or next to an encoding threshold.
+    fn set_size(&mut self) -> usize {
+        match self.rng.gen_range(0..10) {
+            0 => self.rng.gen_range(126..=130),
+            1 => self.rng.gen_range(510..=514),
+            2 => self.rng.gen_range(20..300),
+            _ => self.rng.gen_range(1..12),
+        }
+    }
+
+    fn sets(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..60) {
+            0..=11 => {
+                let mut c = vec![word("SADD"), self.set_key()];
+                let n = self.rng.gen_range(1..=5);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            12 | 13 => {
+                let mut c = vec![word("SADD"), self.set_key()];
+                let n = self.set_size();
+                c.extend(self.set_members(n));
+                c
+            }
+            14..=18 => {
+                let mut c = vec![word("SREM"), self.set_key()];
+                let n = self.rng.gen_range(1..=4);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            19 | 20 => vec![word("SMEMBERS"), self.set_key()],
+            21 | 22 => vec![word("SISMEMBER"), self.set_key(), self.set_member()],
+            23 | 24 => {
+                let mut c = vec![word("SMISMEMBER"), self.set_key()];
+                let n = self.rng.gen_range(1..=4);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            25 | 26 => vec![word("SCARD"), self.set_key()],
+            27 | 28 => {
+                let mut c = vec![word("SRANDMEMBER"), self.set_key()];
+                if self.rng.gen_ratio(3, 4) {
+                    c.push(self.pick(SET_COUNTS));
+                }
+                c
+            }
+            29..=31 => vec![
+                word("SMOVE"),
+                self.set_key(),
+                self.set_key(),
+                self.set_member(),
+            ],
+            32 | 33 => {
+                let mut c = vec![self.one_of(&["SINTER", "SUNION", "SDIFF"])];
+                c.extend(self.set_keys(1, 3));
+                c
+            }
+            34..=38 => {
+                let mut c = vec![
+                    self.one_of(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+                    self.set_key(),
+                ];
+                c.extend(self.set_keys(1, 4));
+                c
+            }
+            39 | 40 => self.sintercard(),
+            41 | 42 => {
+                let cursor = if self.rng.gen_ratio(4, 5) {
+                    b"0".to_vec()
+                } else {
+                    self.pick(&[b"5", b"-1", b"abc", b"18446744073709551615"])
+                };
+                let mut c = vec![word("SSCAN"), self.set_key(), cursor];
+                if self.rng.gen_bool(0.5) {
+                    c.push(word("MATCH"));
+                    c.push(self.pick(SET_PATTERNS));
+                }
+                // A big COUNT finishes any scan in one call, so both servers give every member.
+                c.push(word("COUNT"));
+                c.push(self.pick(&[b"100000", b"100000", b"0", b"abc"]));
+                c
+            }
+            43..=49 => vec![word("OBJECT"), word("ENCODING"), self.set_key()],
+            50 => vec![word("TYPE"), self.set_key()],
+            51 | 52 => vec![self.one_of(&["DEL", "UNLINK"]), self.set_key()],
+            53 => vec![word("SET"), self.set_key(), self.value()],
+            54 => {
+                let (name, values) = SET_CONFIGS[self.rng.gen_range(0..SET_CONFIGS.len())];
+                vec![word("CONFIG"), word("SET"), word(name), self.pick(values)]
+            }
+            55 => vec![
+                word("COPY"),
+                self.set_key(),
+                self.set_key(),
+                word("REPLACE"),
+            ],
+            56 => vec![word("RENAME"), self.set_key(), self.set_key()],
+            _ => vec![word("SCARD"), self.set_key()],
+        }
+    }
+
+    fn sintercard(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let keys = self.set_keys(1, 3);
+        let numkeys = match self.rng.gen_range(0..10) {
+            0 => self.pick(&[b"0", b"-1", b"abc", b"9223372036854775808"]),
+            1 => (keys.len() + 1).to_string().into_bytes(),
+            _ => keys.len().to_string().into_bytes(),
+        };
+        let mut c = vec![word("SINTERCARD"), numkeys];
+        c.extend(keys);
+        match self.rng.gen_range(0..6) {
+            0 | 1 => {
+                c.push(self.one_of(&["LIMIT", "limit"]));
+                c.push(self.pick(&[b"0", b"1", b"2", b"5", b"-1", b"abc"]));
+            }
+            2 => c.push(word("LIMIT")),
+            3 => c.push(word("FOO")),
+            _ => {}
+        }
+        c
+    }
+
+    /// SPOP in forms whose effect on the data is the same on any server: on a fresh scratch set
+    /// followed by SCARD and OBJECT ENCODING (which depend only on the counts) and then deleted,
+    /// or on the usual keys with a count that takes everything, nothing, or is an error.
+    fn spop_sequence(&mut self) -> Vec<Command> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        if self.rng.gen_ratio(1, 3) {
+            let count = self.pick(&[b"0", b"100000", b"9223372036854775807", b"-1", b"abc", b""]);
+            let mut spop = vec![word("SPOP"), self.set_key(), count];
+            if self.rng.gen_ratio(1, 10) {
+                spop.push(word("extra"));
+            }
+            return vec![spop];
+        }
+        let key = SPOP_SCRATCH_KEY.to_vec();
+        let size = self.set_size();
+        let mut sadd = vec![word("SADD"), key.clone()];
+        sadd.extend(self.scratch_members(size));
+        let mut spop = vec![word("SPOP"), key.clone()];
+        if self.rng.gen_ratio(4, 5) {
+            let count = match self.rng.gen_range(0..4) {
+                0 => self.rng.gen_range(0..=size + 2),
+                1 => size.saturating_sub(self.rng.gen_range(0..=size.min(10))),
+                2 => size * 5 / 6 + self.rng.gen_range(0..3),
+                _ => self.rng.gen_range(0..=size.min(5)),
+            };
+            spop.push(count.to_string().into_bytes());
+        }
+        vec![
+            sadd,
+            vec![word("OBJECT"), word("ENCODING"), key.clone()],
+            vec![word("SRANDMEMBER"), key.clone(), self.pick(SET_COUNTS)],
+            spop,
+            vec![word("SCARD"), key.clone()],
+            vec![word("OBJECT"), word("ENCODING"), key.clone()],
+            vec![word("DEL"), key],
+        ]
+    }
+
+    /// A list key: mostly one of a few list-only keys, sometimes a shared key that may hold a string.
+    fn list_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(LIST_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    fn hash_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(HASH_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    /// A list element: small integers and short strings (so LREM, LPOS and LINSERT find matches),
+    /// integers at the listpack encoding boundaries, medium strings, and rarely elements big enough to
+    /// get a quicklist node of their own.
+    fn list_element(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..40) {
+            0..=11 => self.rng.gen_range(-3..12i64).to_string().into_bytes(),
+            12..=21 => self.pick(&[b"a", b"b", b"c", b"", b"a b", b"\x00\xff"]),
+            22..=25 => self.pick(LIST_INTEGERS),
+            26..=31 => vec![b'm'; self.rng.gen_range(20..300)],
+            32..=35 => self.value(),
+            36 | 37 => vec![b'L'; self.rng.gen_range(1000..4200)],
+            38 => vec![b'H'; self.rng.gen_range(8190..8300)],
+            _ => vec![b'X'; self.rng.gen_range(4090..4110)],
+        }
+    }
+
+    /// A list index: near both ends, around node sizes, and out of range.
+    fn list_index(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 8) {
+            return self.int();
+        }
+        self.rng.gen_range(-40..40i64).to_string().into_bytes()
+    }
+
+    /// A blocking timeout that never waits long: a list command must not block a random stream. Zero
+    /// (and `-0.001`, which Valkey rounds to zero) would wait for ever, so they never appear.
+    fn list_timeout(&mut self) -> Vec<u8> {
+        self.pick(&[
+            b"0.01", b"0.001", b"0.02", b"-1", b"abc", b"-0.5", b"1e400", b"inf",
+        ])
+    }
+
+    fn list_side(&mut self) -> Vec<u8> {
+        self.one_of(&["LEFT", "RIGHT", "left", "right", "UP"])
+    }
+
+    /// `numkeys key... LEFT|RIGHT [COUNT n]` of LMPOP and BLMPOP.
+    fn list_multi_pop_args(&mut self, c: &mut Command) {
+        let numkeys = self.rng.gen_range(1..=3usize);
+        let declared = if self.rng.gen_ratio(1, 12) {
+            self.pick(&[b"0", b"-1", b"abc", b"5", b"9223372036854775807"])
+        } else {
+            numkeys.to_string().into_bytes()
+        };
+        c.push(declared);
+        for _ in 0..numkeys {
+            c.push(self.list_key());
+        }
+        if self.rng.gen_ratio(19, 20) {
+            c.push(self.list_side());
+        }
+        if self.rng.gen_bool(0.5) {
+            c.push(b"COUNT".to_vec());
+            c.push(self.pick_mostly(&[b"1", b"2", b"3", b"10", b"100"], &[b"0", b"-1", b"abc"]));
+        }
+        if self.rng.gen_ratio(1, 20) {
+            c.push(self.one_of(&["COUNT", "FOO"]));
+        }
+    }
+
+    /// A few pushes under a small `list-max-listpack-size` (so quicklists with many nodes appear after a
+    /// handful of elements), then the default again.
+    fn list_fill_block(&mut self) -> Vec<Command> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let fill = self.pick(&[b"0", b"1", b"2", b"3", b"5", b"-1"]);
+        let mut block = vec![vec![
+            word("CONFIG"),
+            word("SET"),
+            word("list-max-listpack-size"),
+            fill,
+        ]];
+        for _ in 0..self.rng.gen_range(2..8) {
+            block.push(self.lists());
+        }
+        block.push(vec![
+            word("CONFIG"),
+            word("SET"),
+            word("list-max-listpack-size"),
+            word("-2"),
+        ]);
+        block
+    }
+
+    fn lists(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let mut c: Command;
+        match self.rng.gen_range(0..40) {
+            0..=7 => {
+                c = vec![
+                    self.one_of(&["LPUSH", "RPUSH", "lpush", "RPUSH"]),
+                    self.list_key(),
+                ];
+                let n = if self.rng.gen_ratio(1, 6) {
+                    self.rng.gen_range(20..120)
+                } else {
+                    self.rng.gen_range(1..6)
+                };
+                for _ in 0..n {
+                    c.push(self.list_element());
+                }
+            }
+            8 => {
+                c = vec![self.one_of(&["LPUSHX", "RPUSHX"]), self.list_key()];
+                for _ in 0..self.rng.gen_range(1..4) {
+                    c.push(self.list_element());
+                }
+            }
+            9..=11 => {
+                c = vec![self.one_of(&["LPOP", "RPOP"]), self.list_key()];
+                if self.rng.gen_bool(0.5) {
+                    c.push(self.pick_mostly(
+                        &[b"0", b"1", b"2", b"3", b"10", b"100"],
+                        &[b"-1", b"abc", b"9223372036854775807"],
+                    ));
+                }
+            }
+            12..=14 => {
+                c = vec![
+                    word("LRANGE"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_index(),
+                ]
+            }
+            15 => c = vec![word("LRANGE"), self.list_key(), word("0"), word("-1")],
+            16 | 17 => c = vec![word("LINDEX"), self.list_key(), self.list_index()],
+            18 | 19 => {
+                c = vec![
+                    word("LSET"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_element(),
+                ]
+            }
+            20 | 21 => {
+                let count = self.pick_mostly(
+                    &[b"0", b"1", b"2", b"-1", b"-2", b"5"],
+                    &[b"abc", b"-9223372036854775808", b"9223372036854775807"],
+                );
+                c = vec![word("LREM"), self.list_key(), count, self.list_element()];
+            }
+            22 => {
+                c = vec![
+                    word("LTRIM"),
+                    self.list_key(),
+                    self.list_index(),
+                    self.list_index(),
+                ]
+            }
+            23 | 24 => {
+                let side = self.pick_mostly(&[b"BEFORE", b"AFTER", b"after"], &[b"MIDDLE"]);
+                c = vec![
+                    word("LINSERT"),
+                    self.list_key(),
+                    side,
+                    self.list_element(),
+                    self.list_element(),
+                ];
+            }
+            25 | 26 => {
+                c = vec![word("LPOS"), self.list_key(), self.list_element()];
+                let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+                if self.rng.gen_bool(0.4) {
+                    let rank = self.pick_mostly(
+                        &[b"1", b"2", b"-1", b"-2", b"3"],
+                        &[b"0", b"abc", b"-9223372036854775808"],
+                    );
+                    options.push(vec![word("RANK"), rank]);
+                }
+                if self.rng.gen_bool(0.4) {
+                    let count = self.pick_mostly(&[b"0", b"1", b"2", b"5"], &[b"-1", b"abc"]);
+                    options.push(vec![word("COUNT"), count]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    let maxlen = self.pick_mostly(&[b"0", b"1", b"3", b"10"], &[b"-1", b"abc"]);
+                    options.push(vec![word("MAXLEN"), maxlen]);
+                }
+                if self.rng.gen_ratio(1, 15) {
+                    options.push(vec![self.one_of(&["RANK", "FOO", "COUNT"])]);
+                }
+                options.shuffle(&mut self.rng);
+                c.extend(options.into_iter().flatten());
+            }
+            27 | 28 => {
+                c = vec![
+                    word("LMOVE"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_side(),
+                    self.list_side(),
+                ]
+            }
+            29 => c = vec![word("RPOPLPUSH"), self.list_key(), self.list_key()],
+            30 | 31 => {
+                c = vec![word("LMPOP")];
+                self.list_multi_pop_args(&mut c);
+            }
+            32 => c = vec![word("LLEN"), self.list_key()],
+            33 => {
+                c = vec![self.one_of(&["BLPOP", "BRPOP"])];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.list_key());
+                }
+                c.push(self.list_timeout());
+            }
+            34 => {
+                c = vec![
+                    word("BLMOVE"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_side(),
+                    self.list_side(),
+                    self.list_timeout(),
+                ]
+            }
+            35 => {
+                c = vec![
+                    word("BRPOPLPUSH"),
+                    self.list_key(),
+                    self.list_key(),
+                    self.list_timeout(),
+                ]
+            }
+            36 => {
+                c = vec![word("BLMPOP"), self.list_timeout()];
+                self.list_multi_pop_args(&mut c);
+            }
+            37 => c = vec![word("OBJECT"), word("ENCODING"), self.list_key()],
+            38 => c = vec![self.one_of(&["TYPE", "EXISTS", "DEL"]), self.list_key()],
+            _ => {
+                // Pushes of many small elements, so lists cross the 8 KB listpack limit.
+                c = vec![word("RPUSH"), self.list_key()];
+                let n = self.rng.gen_range(100..400);
+                let base = self.rng.gen_range(0..50);
+                c.extend((base..base + n).map(|i| format!("e{i}").into_bytes()));
+            }
+        }
+        c
+    }
+
+    fn hash_field(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 10) {
+            self.value()
+        } else {
+            self.pick(HASH_FIELDS)
+        }
+    }
+
+    /// `FIELDS numfields field ...` (with `per_field` - 1 values after each field), sometimes with a
+    /// wrong count.
+    fn fields_block(&mut self, per_field: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(1..=4);
+        let count = match self.rng.gen_range(0..20) {
+            0 => b"0".to_vec(),
+            1 => (n + 1).to_string().into_bytes(),
+            2 => b"-1".to_vec(),
+            3 => b"abc".to_vec(),
+            _ => n.to_string().into_bytes(),
+        };
+        let word = if self.rng.gen_ratio(1, 30) {
+            "FOO"
+        } else {
+            "FIELDS"
+        };
+        let mut block = vec![word.as_bytes().to_vec(), count];
+        for _ in 0..n {
+            block.push(self.hash_field());
+            if per_field == 2 {
+                block.push(self.value());
+            }
+        }
+        block
+    }
+
+    /// HEXPIRE, HPEXPIRE, HEXPIREAT or HPEXPIREAT with conditions.
+    fn hash_expire_command(&mut self) -> Command {
+        let (name, millis, absolute) = match self.rng.gen_range(0..4) {
+            0 => ("HEXPIRE", false, false),
+            1 => ("HPEXPIRE", true, false),
+            2 => ("HEXPIREAT", false, true),
+            _ => ("HPEXPIREAT", true, true),
+        };
+        let when = if absolute {
+            self.absolute_expire(millis)
+        } else {
+            self.relative_expire(millis)
+        };
+        let mut c = vec![name.as_bytes().to_vec(), self.hash_key(), when];
+        for _ in 0..self.rng.gen_range(0..=2).min(self.rng.gen_range(0..=2)) {
+            c.push(self.one_of(&["NX", "XX", "GT", "LT", "gt", "FOO"]));
+        }
+        c.extend(self.fields_block(1));
+        c
+    }
+
+    fn hashes(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..40) {
+            0..=4 => {
+                let mut c = vec![
+                    self.one_of(&["HSET", "HSET", "HSET", "HMSET"]),
+                    self.hash_key(),
+                ];
+                if self.rng.gen_ratio(1, 40) {
+                    // More pairs than a listpack holds.
+                    let base = self.rng.gen_range(0..1000u32);
+                    for i in 0..130 {
+                        c.push(format!("g{}", base + i).into_bytes());
+                        c.push(self.value());
+                    }
+                } else {
+                    for _ in 0..self.rng.gen_range(1..=3) {
+                        c.push(self.hash_field());
+                        c.push(self.value());
+                    }
+                }
+                c
+            }
+            5 => vec![
+                word("HSETNX"),
+                self.hash_key(),
+                self.hash_field(),
+                self.value(),
+            ],
+            6 | 7 => vec![word("HGET"), self.hash_key(), self.hash_field()],
+            8 => {
+                let mut c = vec![word("HMGET"), self.hash_key()];
+                for _ in 0..self.rng.gen_range(1..=4) {
+                    c.push(self.hash_field());
+                }
+                c
+            }
+            9 | 10 => {
+                let mut c = vec![word("HDEL"), self.hash_key()];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.hash_field());
+                }
+                c
+            }
+            11 => vec![word("HLEN"), self.hash_key()],
+            12 => vec![word("HSTRLEN"), self.hash_key(), self.hash_field()],
+            13 => vec![word("HEXISTS"), self.hash_key(), self.hash_field()],
+            14 => vec![self.one_of(&["HKEYS", "HVALS", "HGETALL"]), self.hash_key()],
+            15 | 16 => vec![
+                word("HINCRBY"),
+                self.hash_key(),
+                self.hash_field(),
+                self.int(),
+            ],
+            17 | 18 => vec![
+                word("HINCRBYFLOAT"),
+                self.hash_key(),
+                self.hash_field(),
+                self.float(),
+            ],
+            19 | 20 => {
+                let mut c = vec![word("HRANDFIELD"), self.hash_key()];
+                if self.rng.gen_ratio(4, 5) {
+                    if self.rng.gen_bool(0.5) {
+                        c.push(self.pick(HRANDFIELD_COUNTS));
+                        c.push(self.one_of(&["WITHVALUES", "withvalues", "WITHVALUES", "FOO"]));
+                    } else {
+                        c.push(self.pick(HRANDFIELD_COUNTS));
+                    }
+                }
+                c
+            }
+            21 => {
+                let cursor = self.pick_mostly(&[b"0"], &[b"abc", b"-1", b"18446744073709551616"]);
+                // COUNT 1000 finishes the scan in one call on both servers.
+                let mut c = vec![word("HSCAN"), self.hash_key(), cursor, word("COUNT")];
+                c.push(self.pick_mostly(&[b"1000"], &[b"0", b"-1", b"abc"]));
+                if self.rng.gen_bool(0.4) {
+                    c.push(word("MATCH"));
+                    c.push(self.pick(&[b"f*", b"*", b"?", b"[0-9]*", b"nomatch"]));
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(self.one_of(&["NOVALUES", "novalues", "NOSCORES", "FOO"]));
+                }
+                c
+            }
+            22..=25 => self.hash_expire_command(),
+            26 | 27 => {
+                let mut c = vec![
+                    self.one_of(&["HTTL", "HPTTL", "HEXPIRETIME", "HPEXPIRETIME"]),
+                    self.hash_key(),
+                ];
+                c.extend(self.fields_block(1));
+                c
+            }
+            28 => {
+                let mut c = vec![word("HPERSIST"), self.hash_key()];
+                c.extend(self.fields_block(1));
+                c
+            }
+            29..=31 => {
+                let mut c = vec![word("HSETEX"), self.hash_key()];
+                let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+                if self.rng.gen_ratio(1, 4) {
+                    options.push(vec![self.one_of(&["NX", "XX", "nx"])]);
+                }
+                if self.rng.gen_ratio(1, 4) {
+                    options.push(vec![self.one_of(&["FNX", "FXX", "fxx"])]);
+                }
+                if self.rng.gen_bool(0.6) {
+                    options.push(self.expire_option(true));
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    options.push(vec![
+                        self.one_of(&["NX", "FXX", "KEEPTTL", "EX", "PERSIST", "GET"])
+                    ]);
+                }
+                options.shuffle(&mut self.rng);
+                c.extend(options.into_iter().flatten());
+                c.extend(self.fields_block(2));
+                c
+            }
+            32 | 33 => {
+                let mut c = vec![word("HGETEX"), self.hash_key()];
+                if self.rng.gen_bool(0.7) {
+                    c.extend(self.expire_option(false));
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    c.push(self.one_of(&["PERSIST", "KEEPTTL", "EX", "NX"]));
+                }
+                c.extend(self.fields_block(1));
+                c
+            }
+            34 => {
+                let mut c = vec![word("HGETDEL"), self.hash_key()];
+                c.extend(self.fields_block(1));
+                c
+            }
+            35 | 36 => vec![word("OBJECT"), word("ENCODING"), self.hash_key()],
+            37 => vec![self.one_of(&["TYPE", "EXISTS", "DEL"]), self.hash_key()],
+            38 => vec![word("COPY"), self.hash_key(), self.hash_key()],
+            _ => vec![word("HLEN"), self.hash_key()],
         }
     }
 
@@ -1515,7 +2374,19 @@ mod tests {
         let commands: Vec<Command> = Generator::new(3).take(20_000).collect();
         let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
         for expected in [
-            "SET", "GETEX", "LCS", "EXPIRE", "SWAPDB", "BITFIELD", "PFMERGE", "MULTI", "EXEC",
+            "SET",
+            "GETEX",
+            "LCS",
+            "EXPIRE",
+            "SWAPDB",
+            "BITFIELD",
+            "PFMERGE",
+            "MULTI",
+            "EXEC",
+            "SADD",
+            "SPOP",
+            "SINTERSTORE",
+            "SSCAN",
         ] {
             assert!(
                 names.contains(expected.as_bytes()),
@@ -1535,6 +2406,66 @@ mod tests {
             }
         }
         assert!(!seen.is_empty());
+    }
+
+    #[test]
+    fn spop_only_where_its_outcome_is_known() {
+        let deterministic: &[&[u8]] =
+            &[b"0", b"100000", b"9223372036854775807", b"-1", b"abc", b""];
+        let families = [Family::Sets, Family::Transactions];
+        let mut seen_scratch = false;
+        for seed in 0..20 {
+            for c in Generator::with_families(seed, &families).take(3000) {
+                if !c[0].eq_ignore_ascii_case(b"SPOP") {
+                    continue;
+                }
+                let scratch = c[1] == SPOP_SCRATCH_KEY;
+                seen_scratch |= scratch;
+                assert!(
+                    scratch || c.len() == 4 || (c.len() == 3 && deterministic.contains(&&c[2][..])),
+                    "SPOP with a random outcome: {c:?}"
+                );
+            }
+        }
+        assert!(seen_scratch);
+    }
+
+    #[test]
+    fn list_streams_cover_the_family_and_never_block_for_long() {
+        let commands: Vec<Command> = Generator::with_families(4, &[Family::Lists])
+            .take(20_000)
+            .collect();
+        let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
+        for expected in [
+            "LPUSH",
+            "RPUSHX",
+            "LINSERT",
+            "LPOS",
+            "LMPOP",
+            "BLMPOP",
+            "BLMOVE",
+            "BRPOPLPUSH",
+            "LTRIM",
+            "CONFIG",
+        ] {
+            assert!(
+                names.contains(expected.as_bytes()),
+                "{expected} never generated"
+            );
+        }
+        for c in &commands {
+            let name = c[0].to_ascii_uppercase();
+            let timeout = match name.as_slice() {
+                b"BLPOP" | b"BRPOP" | b"BLMOVE" | b"BRPOPLPUSH" => c.last(),
+                b"BLMPOP" => c.get(1),
+                _ => continue,
+            };
+            let timeout = timeout.map(|t| t.as_slice());
+            assert!(
+                !matches!(timeout, Some(b"0" | b"-0.001" | b"0.0")),
+                "a blocking command that could wait for ever: {c:?}"
+            );
+        }
     }
 
     #[test]

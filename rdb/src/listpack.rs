@@ -100,7 +100,7 @@ impl fmt::Debug for Listpack {
 
 /// Parses `bytes` as a canonical integer the way listpack does (`lpStringToInt64`, the same rules as
 /// `string2ll`).
-fn as_integer(bytes: &[u8]) -> Option<i64> {
+pub(crate) fn as_integer(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
         return None;
     }
@@ -217,6 +217,22 @@ pub fn encode_integer_element(value: i64, out: &mut Vec<u8>) {
     encode_backlen(len, out);
 }
 
+/// Bytes `value` takes once stored as an element: encoding, data and backlen.
+pub fn encoded_len(value: &[u8]) -> usize {
+    let payload = match as_integer(value) {
+        Some(n) if (0..=127).contains(&n) => 1,
+        Some(n) if (-4096..=4095).contains(&n) => 2,
+        Some(n) if (-32768..=32767).contains(&n) => 3,
+        Some(n) if (-8_388_608..=8_388_607).contains(&n) => 4,
+        Some(n) if (i64::from(i32::MIN)..=i64::from(i32::MAX)).contains(&n) => 5,
+        Some(_) => 9,
+        None if value.len() < 64 => 1 + value.len(),
+        None if value.len() < 4096 => 2 + value.len(),
+        None => 5 + value.len(),
+    };
+    payload + backlen_size(payload)
+}
+
 /// Size of the encoding+data of the entry starting at `buf[0]`, if it fits in `buf`.
 fn entry_payload_size(buf: &[u8]) -> Option<usize> {
     let first = *buf.first()?;
@@ -297,10 +313,11 @@ impl Listpack {
         Ok(Self { bytes })
     }
 
-    /// Takes bytes that are known to be a well-formed listpack (built by this module and kept by the
-    /// caller), without checking them again.
-    pub fn from_trusted(bytes: Vec<u8>) -> Self {
-        debug_assert!(validate(&bytes).is_ok());
+    /// Takes bytes this module produced earlier (via [`Listpack::into_bytes`]) without re-checking
+    /// them. Reading malformed bytes through [`entries`] cannot panic; other methods assume the
+    /// bytes are well formed.
+    pub fn from_trusted_bytes(bytes: Vec<u8>) -> Self {
+        debug_assert!(validate(&bytes).is_ok(), "listpack bytes are malformed");
         Self { bytes }
     }
 
@@ -314,19 +331,14 @@ impl Listpack {
         self.bytes
     }
 
-    /// Releases spare capacity, so a listpack kept in memory costs about its byte length.
-    pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-    }
-
     /// Bytes used, header and terminator included.
     pub fn byte_len(&self) -> usize {
         self.bytes.len()
     }
 
-    /// A read-only view of the bytes.
-    pub fn view(&self) -> ListpackView<'_> {
-        ListpackView { bytes: &self.bytes }
+    /// A borrowed view of the bytes, for reading.
+    pub fn view(&self) -> ListpackRef<'_> {
+        ListpackRef { bytes: &self.bytes }
     }
 
     /// Number of elements.
@@ -421,6 +433,51 @@ impl Listpack {
         offset
     }
 
+    /// Removes up to `count` elements starting with the one at `offset` (fewer when the listpack ends
+    /// first); returns how many were removed.
+    pub fn remove_range(&mut self, offset: usize, count: usize) -> usize {
+        let mut end = offset;
+        let mut removed = 0;
+        while removed < count && self.bytes.get(end).is_some_and(|&b| b != END) {
+            let Some(payload) = entry_payload_size(&self.bytes[end..]) else {
+                break;
+            };
+            end += payload + backlen_size(payload);
+            removed += 1;
+        }
+        if removed > 0 {
+            self.bytes.drain(offset..end);
+            self.set_header(-(removed as isize));
+        }
+        removed
+    }
+
+    /// Appends every element of `other` (Valkey's `lpMerge`: the bytes of both, one header).
+    pub fn append(&mut self, other: &Listpack) {
+        let added = other.len();
+        let entries = &other.bytes[HEADER_SIZE..other.bytes.len() - 1];
+        self.bytes.reserve_exact(entries.len());
+        let end = self.bytes.len() - 1;
+        self.bytes.splice(end..end, entries.iter().copied());
+        self.set_header(added as isize);
+    }
+
+    /// Makes room for exactly `additional` more bytes, so the next insertions do not over-allocate
+    /// (Valkey resizes a listpack to its exact size on every change).
+    pub fn reserve_exact(&mut self, additional: usize) {
+        self.bytes.reserve_exact(additional);
+    }
+
+    /// Bytes allocated, used or not.
+    pub fn capacity(&self) -> usize {
+        self.bytes.capacity()
+    }
+
+    /// Releases unused allocated bytes.
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+    }
+
     /// Replaces the element at `offset` with `value`; returns its offset.
     pub fn replace(&mut self, offset: usize, value: &[u8]) -> usize {
         self.remove(offset);
@@ -428,26 +485,32 @@ impl Listpack {
     }
 }
 
-/// A read-only view of a well-formed listpack's bytes (as kept by [`Listpack::into_bytes`]), for callers
-/// that store the bytes themselves.
+/// A borrowed listpack: the reads of [`Listpack`] over bytes stored elsewhere (for example in a compact
+/// value handle). The bytes must be a well-formed listpack, as [`Listpack::as_bytes`] gives; reads of
+/// malformed bytes may panic (check untrusted bytes with [`validate`] first).
 #[derive(Debug, Clone, Copy)]
-pub struct ListpackView<'a> {
+pub struct ListpackRef<'a> {
     bytes: &'a [u8],
 }
 
-impl<'a> ListpackView<'a> {
-    /// A view of bytes that are known to be a well-formed listpack.
+impl<'a> ListpackRef<'a> {
+    /// Views `bytes`, which must be a well-formed listpack (not checked: views are made on every read).
     pub fn new(bytes: &'a [u8]) -> Self {
-        ListpackView { bytes }
+        Self { bytes }
+    }
+
+    /// The encoded bytes.
+    pub fn as_bytes(self) -> &'a [u8] {
+        self.bytes
     }
 
     /// Bytes used, header and terminator included.
-    pub fn byte_len(&self) -> usize {
+    pub fn byte_len(self) -> usize {
         self.bytes.len()
     }
 
     /// Number of elements.
-    pub fn len(&self) -> usize {
+    pub fn len(self) -> usize {
         let count = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
         if count == COUNT_UNKNOWN {
             self.iter().count()
@@ -457,12 +520,12 @@ impl<'a> ListpackView<'a> {
     }
 
     /// True when there are no elements.
-    pub fn is_empty(&self) -> bool {
+    pub fn is_empty(self) -> bool {
         self.bytes[HEADER_SIZE] == END
     }
 
     /// Iterates over the elements from the first.
-    pub fn iter(&self) -> Iter<'a> {
+    pub fn iter(self) -> Iter<'a> {
         Iter {
             bytes: self.bytes,
             offset: HEADER_SIZE,
@@ -470,29 +533,29 @@ impl<'a> ListpackView<'a> {
     }
 
     /// Offset of the first element, if any.
-    pub fn first(&self) -> Option<usize> {
+    pub fn first(self) -> Option<usize> {
         (!self.is_empty()).then_some(HEADER_SIZE)
     }
 
     /// Offset of the last element, if any.
-    pub fn last(&self) -> Option<usize> {
+    pub fn last(self) -> Option<usize> {
         self.prev(self.bytes.len() - 1)
     }
 
     /// The element at `offset`.
-    pub fn get(&self, offset: usize) -> Entry<'a> {
+    pub fn get(self, offset: usize) -> Entry<'a> {
         decode(&self.bytes[offset..])
     }
 
     /// Offset of the element after the one at `offset`.
-    pub fn next(&self, offset: usize) -> Option<usize> {
+    pub fn next(self, offset: usize) -> Option<usize> {
         let payload = entry_payload_size(&self.bytes[offset..])?;
         let next = offset + payload + backlen_size(payload);
         (self.bytes[next] != END).then_some(next)
     }
 
     /// Offset of the element before `offset` (`offset` may be the terminator's).
-    pub fn prev(&self, offset: usize) -> Option<usize> {
+    pub fn prev(self, offset: usize) -> Option<usize> {
         if offset <= HEADER_SIZE {
             return None;
         }
@@ -513,7 +576,7 @@ impl<'a> ListpackView<'a> {
     }
 
     /// Offset of the element at `index` (negative counts from the end).
-    pub fn seek(&self, index: i64) -> Option<usize> {
+    pub fn seek(self, index: i64) -> Option<usize> {
         if index >= 0 {
             let mut offset = self.first()?;
             for _ in 0..index {
@@ -573,7 +636,28 @@ pub fn validate(bytes: &[u8]) -> Result<(), ListpackError> {
     Ok(())
 }
 
+/// Iterates over the elements of listpack `bytes` without copying them. On malformed bytes it stops
+/// at the first entry it cannot read (it never panics).
+pub fn entries(bytes: &[u8]) -> Iter<'_> {
+    Iter {
+        bytes,
+        offset: HEADER_SIZE,
+    }
+}
+
+/// The number of elements of listpack `bytes`: the header's count, or a walk when the header says
+/// "unknown" (65535 or more elements).
+pub fn element_count(bytes: &[u8]) -> usize {
+    match bytes.get(4..6) {
+        Some(&[low, high]) if u16::from_le_bytes([low, high]) != COUNT_UNKNOWN => {
+            usize::from(u16::from_le_bytes([low, high]))
+        }
+        _ => entries(bytes).count(),
+    }
+}
+
 /// Iterator over a listpack's elements.
+#[derive(Clone)]
 pub struct Iter<'a> {
     bytes: &'a [u8],
     offset: usize,
@@ -690,6 +774,47 @@ mod tests {
         let mut bytes = lp.into_bytes();
         bytes[HEADER_SIZE] = 0x85; // claims 5 bytes of string data
         assert!(Listpack::from_bytes(bytes).is_err());
+    }
+
+    #[test]
+    fn ranges_merges_and_sizes() {
+        let mut lp = Listpack::new();
+        for value in ["a", "1", "hello", "-70000", "", "x"] {
+            assert_eq!(encoded_len(value.as_bytes()), {
+                let mut out = Vec::new();
+                encode_element(value.as_bytes(), &mut out);
+                out.len()
+            });
+            lp.push_back(value.as_bytes());
+        }
+        for len in [63, 64, 4095, 4096, 20000] {
+            let value = vec![b'v'; len];
+            let mut out = Vec::new();
+            encode_element(&value, &mut out);
+            assert_eq!(encoded_len(&value), out.len());
+        }
+        let mut tail = lp.clone();
+        let second = lp.seek(1).unwrap();
+        assert_eq!(lp.remove_range(second, 3), 3);
+        let kept: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(kept, vec![b"a".to_vec(), b"".to_vec(), b"x".to_vec()]);
+        validate(lp.as_bytes()).unwrap();
+        let last = lp.seek(-1).unwrap();
+        assert_eq!(lp.remove_range(last, 10), 1);
+        assert_eq!(lp.len(), 2);
+        let first = tail.first().unwrap();
+        tail.remove_range(first, 4);
+        lp.append(&tail);
+        validate(lp.as_bytes()).unwrap();
+        let merged: Vec<Vec<u8>> = lp.iter().map(|e| e.to_vec()).collect();
+        assert_eq!(
+            merged,
+            vec![b"a".to_vec(), b"".to_vec(), b"".to_vec(), b"x".to_vec()]
+        );
+        lp.reserve_exact(100);
+        assert!(lp.capacity() >= lp.byte_len() + 100);
+        lp.shrink_to_fit();
+        assert_eq!(lp.capacity(), lp.byte_len());
     }
 
     proptest! {

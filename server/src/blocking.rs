@@ -72,6 +72,11 @@ impl Blocking {
         self.parked.is_empty()
     }
 
+    /// True when a modified key has clients waiting on it.
+    pub fn has_ready_keys(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// True when `id` is parked.
     pub fn is_parked(&self, id: ClientId) -> bool {
         self.parked.contains_key(&id)
@@ -230,15 +235,14 @@ pub fn serve_ready_keys(server: &mut Server) {
 /// checks and texts; 0 means wait for ever.
 pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CommandError> {
     let not_float = || CommandError::fixed("ERR timeout is not a float or out of range");
-    let seconds = LongDouble::parse(arg).ok_or_else(not_float)?.to_f64();
-    if seconds.is_nan() {
-        return Err(not_float());
-    }
-    let millis = seconds * 1000.0;
-    if millis > i64::MAX as f64 {
-        return Err(CommandError::fixed("ERR timeout is out of range"));
-    }
-    let millis = millis.ceil() as i64;
+    let out_of_range = || CommandError::fixed("ERR timeout is out of range");
+    let seconds = LongDouble::parse(arg).ok_or_else(not_float)?;
+    // Valkey scales to milliseconds and rounds up in long double: `-0.001` becomes 0 (wait for
+    // ever), as 0.001 is slightly below one thousandth there.
+    let millis = seconds
+        .mul_int(1000)
+        .ceil_to_i64()
+        .ok_or_else(out_of_range)?;
     if millis < 0 {
         return Err(CommandError::fixed("ERR timeout is negative"));
     }
@@ -246,7 +250,7 @@ pub fn parse_timeout(arg: &[u8], now_ms: i64) -> Result<Option<i64>, CommandErro
         return Ok(None);
     }
     if millis > i64::MAX - now_ms {
-        return Err(CommandError::fixed("ERR timeout is out of range"));
+        return Err(out_of_range());
     }
     Ok(Some(now_ms + millis))
 }
@@ -271,6 +275,23 @@ mod tests {
         );
         assert_eq!(
             parse_timeout(b"inf", now).unwrap_err().message(),
+            "ERR timeout is out of range"
+        );
+        // Long double arithmetic, as Valkey: 0.001 × 1000 stays just below 1.
+        assert_eq!(parse_timeout(b"-0.001", now), Ok(None));
+        assert_eq!(parse_timeout(b"0.001", now), Ok(Some(1_001)));
+        assert_eq!(
+            parse_timeout(b"-0.0015", now).unwrap_err().message(),
+            "ERR timeout is negative"
+        );
+        assert_eq!(
+            parse_timeout(b"-inf", now).unwrap_err().message(),
+            "ERR timeout is negative"
+        );
+        assert_eq!(
+            parse_timeout(b"9223372036854775.807", now)
+                .unwrap_err()
+                .message(),
             "ERR timeout is out of range"
         );
     }

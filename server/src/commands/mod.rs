@@ -7,7 +7,9 @@ pub mod geo;
 pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
+pub mod lists;
 pub mod server_admin;
+pub mod sets;
 pub mod sorted_sets;
 pub mod strings;
 pub mod transactions;
@@ -330,7 +332,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 10] {
+pub fn families() -> [&'static [CommandSpec]; 12] {
     [
         strings::COMMANDS,
         keys::COMMANDS,
@@ -340,6 +342,8 @@ pub fn families() -> [&'static [CommandSpec]; 10] {
         server_admin::COMMANDS,
         introspection::COMMANDS,
         transactions::COMMANDS,
+        lists::COMMANDS,
+        sets::COMMANDS,
         sorted_sets::COMMANDS,
         geo::COMMANDS,
     ]

@@ -109,6 +109,60 @@ impl LongDouble {
         }
     }
 
+    /// `self × factor`, rounded once to the nearest long double as the x87 unit does (the product of a
+    /// 64-bit mantissa and a 64-bit integer is exact before rounding).
+    pub fn mul_int(self, factor: u64) -> LongDouble {
+        match self.magnitude {
+            Magnitude::Finite { mantissa, exponent } => round(
+                self.negative,
+                u128::from(mantissa) * u128::from(factor),
+                exponent,
+                false,
+            ),
+            _ if factor == 0 => LongDouble {
+                negative: false,
+                magnitude: Magnitude::NaN,
+            },
+            _ => self,
+        }
+    }
+
+    /// C's `(long long)ceill(x)`: `None` for NaN and for values above `i64::MAX`; values below
+    /// `i64::MIN` (and negative infinity) give `i64::MIN`, the x87 conversion's "indefinite" result.
+    pub fn ceil_to_i64(self) -> Option<i64> {
+        let (mantissa, exponent) = match self.magnitude {
+            Magnitude::NaN => return None,
+            Magnitude::Infinite => return if self.negative { Some(i64::MIN) } else { None },
+            Magnitude::Finite { mantissa, exponent } => (mantissa, exponent),
+        };
+        // |x| = whole + fraction, with whole and the presence of a fraction exact.
+        let (whole, has_fraction) = if exponent >= 0 {
+            if exponent >= 64 || (u128::from(mantissa) << exponent) > u128::from(u64::MAX) {
+                (u128::MAX, false)
+            } else {
+                (u128::from(mantissa) << exponent, false)
+            }
+        } else if exponent <= -64 {
+            (0, mantissa != 0)
+        } else {
+            let shift = exponent.unsigned_abs() as u32;
+            (
+                u128::from(mantissa >> shift),
+                mantissa & ((1u64 << shift) - 1) != 0,
+            )
+        };
+        if self.negative {
+            // ceil moves a negative value towards zero: drop the fraction.
+            return Some(if whole > i64::MAX as u128 + 1 {
+                i64::MIN
+            } else {
+                (whole as i128).wrapping_neg() as i64
+            });
+        }
+        let ceiling = whole.saturating_add(u128::from(has_fraction));
+        i64::try_from(ceiling).ok()
+    }
+
     /// True unless the value is infinite or NaN.
     pub fn is_finite(self) -> bool {
         matches!(self.magnitude, Magnitude::Finite { .. })

@@ -2,10 +2,13 @@
 
 pub mod bitfield;
 pub mod hll;
+pub mod list;
 pub mod long_double;
+pub mod set;
 pub mod string;
 pub mod zset;
 
+pub use set::Set;
 pub use string::Str;
 
 /// A value stored under a key.
@@ -13,6 +16,10 @@ pub use string::Str;
 pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
+    /// A list.
+    List(list::List),
+    /// A set.
+    Set(Set),
     /// A sorted set.
     ZSet(Box<zset::ZSet>),
 }
@@ -22,6 +29,8 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::List(_) => "list",
+            Value::Set(_) => "set",
             Value::ZSet(_) => "zset",
         }
     }
@@ -30,6 +39,8 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::List(list) => list.encoding_name(),
+            Value::Set(s) => s.encoding_name(),
             Value::ZSet(z) => z.encoding_name(),
         }
     }

@@ -269,6 +269,9 @@ fn object(ctx: &mut Ctx<'_>) -> CommandResult {
         text.push_str(&format!(" serializedlength:{}", serialized_length(value)));
     }
     text.push_str(&format!(" lru:{lru_clock} lru_seconds_idle:0"));
+    if let Value::List(list) = value {
+        text.push_str(&list.debug_fields(fast));
+    }
     ctx.reply().simple(text.as_bytes());
     Ok(())
 }

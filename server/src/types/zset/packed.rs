@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use ferry_rdb::listpack::{Entry, Listpack, ListpackView};
+use ferry_rdb::listpack::{Entry, Listpack, ListpackRef};
 
 use super::score::{parse_stored, stored_text};
 
@@ -21,13 +21,13 @@ impl Default for Packed {
 
 impl Packed {
     /// Read access.
-    pub fn view(&self) -> ListpackView<'_> {
-        ListpackView::new(&self.0)
+    pub fn view(&self) -> ListpackRef<'_> {
+        ListpackRef::new(&self.0)
     }
 
     /// Changes the listpack through the codec's owned form, then keeps it exactly sized again.
     pub fn edit<R>(&mut self, change: impl FnOnce(&mut Listpack) -> R) -> R {
-        let mut lp = Listpack::from_trusted(std::mem::take(&mut self.0).into_vec());
+        let mut lp = Listpack::from_trusted_bytes(std::mem::take(&mut self.0).into_vec());
         let result = change(&mut lp);
         self.0 = lp.into_bytes().into_boxed_slice();
         result
@@ -68,13 +68,13 @@ fn cmp_member(entry: Entry<'_>, member: &[u8]) -> Ordering {
 }
 
 /// Number of (member, score) pairs.
-pub fn len(lp: ListpackView<'_>) -> usize {
+pub fn len(lp: ListpackRef<'_>) -> usize {
     lp.len() / 2
 }
 
 /// (member, score) pairs from a position, in either direction.
 pub struct Pairs<'a> {
-    lp: ListpackView<'a>,
+    lp: ListpackRef<'a>,
     /// Offset of the next member entry.
     next: Option<usize>,
     reverse: bool,
@@ -97,7 +97,7 @@ impl<'a> Iterator for Pairs<'a> {
 }
 
 /// Pairs from `rank` on, towards the end (or the start when `reverse`).
-pub fn pairs_from(lp: ListpackView<'_>, rank: usize, reverse: bool) -> Pairs<'_> {
+pub fn pairs_from(lp: ListpackRef<'_>, rank: usize, reverse: bool) -> Pairs<'_> {
     let next = if rank < len(lp) {
         lp.seek(2 * rank as i64)
     } else {
@@ -107,7 +107,7 @@ pub fn pairs_from(lp: ListpackView<'_>, rank: usize, reverse: bool) -> Pairs<'_>
 }
 
 /// The offset of `member`'s entry, its rank and its score.
-pub fn find(lp: ListpackView<'_>, member: &[u8]) -> Option<(usize, usize, f64)> {
+pub fn find(lp: ListpackRef<'_>, member: &[u8]) -> Option<(usize, usize, f64)> {
     let mut at = lp.first();
     let mut rank = 0;
     while let Some(member_at) = at {
