@@ -1683,7 +1683,16 @@ impl Generator {
 
     fn zset_keys(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
         let n = self.rng.gen_range(min..=max);
-        (0..n).map(|_| self.zset_key()).collect()
+        (0..n)
+            .map(|_| {
+                // Now and then a plain set, which ZUNION and friends read as scores of 1.
+                if self.rng.gen_ratio(1, 10) {
+                    self.pick(SET_KEYS)
+                } else {
+                    self.zset_key()
+                }
+            })
+            .collect()
     }
 
     fn score(&mut self) -> Vec<u8> {

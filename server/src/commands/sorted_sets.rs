@@ -17,6 +17,7 @@ use crate::error::{
 };
 use crate::glob::glob_match;
 use crate::server::Server;
+use crate::types::set::{Member, SetRef};
 use crate::types::zset::score::{parse_bound, parse_score};
 use crate::types::zset::{AddFlags, Added, LexBound, Limits, Range, ZSet};
 use crate::types::Value;
@@ -982,28 +983,67 @@ fn aggregate(target: &mut f64, value: f64, how: Aggregate) {
     }
 }
 
-/// An input of ZUNION and friends.
+/// What an input key of ZUNION and friends holds: plain sets count as sorted sets whose scores are 1.
+enum Input<'a> {
+    Missing,
+    ZSet(&'a ZSet),
+    Set(SetRef<'a>),
+}
+
+/// The input held by `value`, or WRONGTYPE for anything but a sorted set or a set.
+#[allow(unreachable_patterns)]
+fn as_input(value: Option<&Value>) -> Result<Input<'_>, CommandError> {
+    match value {
+        None => Ok(Input::Missing),
+        Some(Value::ZSet(zset)) => Ok(Input::ZSet(zset)),
+        Some(Value::Set(set)) => Ok(Input::Set(set.view())),
+        Some(_) => Err(WRONG_TYPE),
+    }
+}
+
+/// An input of ZUNION and friends with its weight.
 struct Source<'a> {
-    zset: Option<&'a ZSet>,
+    input: Input<'a>,
     weight: f64,
 }
 
 impl Source<'_> {
     fn len(&self) -> usize {
-        self.zset.map_or(0, ZSet::len)
+        match &self.input {
+            Input::Missing => 0,
+            Input::ZSet(zset) => zset.len(),
+            Input::Set(set) => set.len(),
+        }
     }
 
     fn score(&self, member: &[u8]) -> Option<f64> {
-        self.zset.and_then(|zset| zset.score(member))
+        match &self.input {
+            Input::Missing => None,
+            Input::ZSet(zset) => zset.score(member),
+            Input::Set(set) => set.contains(Member::Bytes(member)).then_some(1.0),
+        }
+    }
+
+    /// Calls `f` with each element until it returns false.
+    fn visit(&self, mut f: impl FnMut(&[u8], f64) -> bool) {
+        match &self.input {
+            Input::Missing => {}
+            Input::ZSet(zset) => zset.visit(0, false, f),
+            Input::Set(set) => {
+                for member in set.iter() {
+                    if !member.with_text(|text| f(text, 1.0)) {
+                        return;
+                    }
+                }
+            }
+        }
     }
 
     fn for_each(&self, mut f: impl FnMut(&[u8], f64)) {
-        if let Some(zset) = self.zset {
-            zset.visit(0, false, |member, score| {
-                f(member, score);
-                true
-            });
-        }
+        self.visit(|member, score| {
+            f(member, score);
+            true
+        });
     }
 }
 
@@ -1059,7 +1099,13 @@ fn set_op_generic(
     let keys: Vec<&[u8]> = argv.iter().skip(numkeys_at + 1).take(numkeys).collect();
     let (db, now) = (ctx.db_index, ctx.now_ms);
     for key in &keys {
-        read_zset(ctx.server, db, key, now)?;
+        let value = ctx.server.dbs[db].get(key, now);
+        if value.is_some() {
+            ctx.server.stats.keyspace_hits += 1;
+        } else {
+            ctx.server.stats.keyspace_misses += 1;
+        }
+        as_input(value)?;
     }
     let mut weights = vec![1.0; numkeys];
     let mut how = Aggregate::Sum;
@@ -1104,7 +1150,7 @@ fn set_op_generic(
     let mut sources: Vec<Source<'_>> = Vec::with_capacity(numkeys);
     for (key, weight) in keys.iter().zip(weights) {
         sources.push(Source {
-            zset: as_zset(dbs.peek(key))?,
+            input: as_input(dbs.peek(key))?,
             weight,
         });
     }
@@ -1190,17 +1236,15 @@ fn intersection_count(sources: &[Source<'_>], limit: i64) -> usize {
     let Some((first, others)) = sources.split_first() else {
         return 0;
     };
-    if let Some(zset) = first.zset {
-        zset.visit(0, false, |member, _| {
-            if others.iter().all(|other| other.score(member).is_some()) {
-                count += 1;
-                if limit > 0 && count as u64 >= limit as u64 {
-                    return false;
-                }
+    first.visit(|member, _| {
+        if others.iter().all(|other| other.score(member).is_some()) {
+            count += 1;
+            if limit > 0 && count as u64 >= limit as u64 {
+                return false;
             }
-            true
-        });
-    }
+        }
+        true
+    });
     count
 }
 
