@@ -378,7 +378,7 @@ pub(crate) fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], pairs: Vec<(Ve
         return;
     }
     let zset = ZSet::from_pairs(pairs, limits(ctx.server));
-    ctx.db().set(destination, Value::ZSet(Box::new(zset)));
+    ctx.db().set(destination, Value::ZSet(zset));
     ctx.key_modified(destination);
     ctx.reply().int(count as i64);
 }
@@ -507,7 +507,7 @@ pub(crate) fn zadd_apply(
     if exists || !flags.xx {
         if !exists {
             let zset = ZSet::with_hint(pairs.len(), longest, limits);
-            ctx.db().set(key, Value::ZSet(Box::new(zset)));
+            ctx.db().set(key, Value::ZSet(zset));
         }
         if let Some(zset) = write_zset(ctx.server, db, key, now)? {
             for &(score, member) in pairs {

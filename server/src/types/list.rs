@@ -7,7 +7,7 @@
 //! Valkey's listpack behind its object), the quicklist a box. Reads go through [`ListRef`]; changes
 //! take the list apart into a [`ListData`] with [`List::modify`] and store it back.
 
-mod packed;
+pub(crate) mod packed;
 pub mod quicklist;
 
 use std::fmt;

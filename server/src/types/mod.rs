@@ -21,7 +21,7 @@ pub enum Value {
     /// A set.
     Set(Set),
     /// A sorted set.
-    ZSet(Box<zset::ZSet>),
+    ZSet(zset::ZSet),
 }
 
 impl Value {

@@ -11,10 +11,11 @@ pub mod score;
 mod sorted;
 mod tree;
 
-use ferry_rdb::listpack::Listpack;
+use ferry_rdb::listpack::{Listpack, ListpackRef};
 
+use crate::types::list::packed::PackedBox;
+use crate::types::set::thin::{Blob, ListpackFormat};
 use elem::Elem;
-use packed::Packed;
 pub use sorted::Sorted;
 
 /// Largest listpack Valkey builds (`LISTPACK_MAX_SAFETY_SIZE`).
@@ -29,12 +30,32 @@ pub struct Limits {
     pub max_value: usize,
 }
 
-/// A sorted set.
-#[derive(Debug, Clone)]
-pub enum ZSet {
+/// A sorted set, stored pointer-sized (9 bytes, alignment 1) so it fits beside `Value`'s tag: a
+/// listpack is one exact-size allocation, the large encoding one box.
+pub struct ZSet(Stored);
+
+#[derive(Clone)]
+enum Stored {
     /// Member, score, member, score ... in order.
-    Listpack(Packed),
+    Listpack(Blob<ListpackFormat>),
     /// The large encoding.
+    Skiplist(PackedBox<Sorted>),
+    /// Taken apart by [`ZSet::modify`].
+    Moved,
+}
+
+/// Read access to a sorted set in either encoding.
+#[derive(Clone, Copy)]
+pub enum ZSetRef<'a> {
+    /// Member, score, member, score ... in order.
+    Listpack(ListpackRef<'a>),
+    /// The large encoding.
+    Skiplist(&'a Sorted),
+}
+
+/// The working form of a sorted set while it changes.
+enum Data {
+    Listpack(Listpack),
     Skiplist(Box<Sorted>),
 }
 
@@ -194,24 +215,42 @@ impl Range {
 
 impl Default for ZSet {
     fn default() -> Self {
-        ZSet::Listpack(Packed::default())
+        ZSet::from_data(Data::Listpack(Listpack::new()))
+    }
+}
+
+impl Clone for ZSet {
+    fn clone(&self) -> Self {
+        ZSet(self.0.clone())
+    }
+}
+
+impl std::fmt::Debug for ZSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut list = f.debug_list();
+        self.view().visit(0, false, |member, score| {
+            list.entry(&(String::from_utf8_lossy(member), score));
+            true
+        });
+        list.finish()
     }
 }
 
 impl PartialEq for ZSet {
     fn eq(&self, other: &ZSet) -> bool {
-        if self.encoding_name() != other.encoding_name() || self.len() != other.len() {
+        let (mine, theirs) = (self.view(), other.view());
+        if mine.encoding_name() != theirs.encoding_name() || mine.len() != theirs.len() {
             return false;
         }
-        let mut mine = Vec::with_capacity(self.len());
-        self.visit(0, false, |member, score| {
-            mine.push((member.to_vec(), score));
+        let mut elements = Vec::with_capacity(mine.len());
+        mine.visit(0, false, |member, score| {
+            elements.push((member.to_vec(), score));
             true
         });
         let mut equal = true;
         let mut index = 0;
-        other.visit(0, false, |member, score| {
-            equal = mine
+        theirs.visit(0, false, |member, score| {
+            equal = elements
                 .get(index)
                 .is_some_and(|(m, s)| m == member && s.to_bits() == score.to_bits());
             index += 1;
@@ -221,14 +260,56 @@ impl PartialEq for ZSet {
     }
 }
 
+/// The empty listpack, viewed when a set is read while being changed (never in practice).
+const EMPTY_LISTPACK: [u8; 7] = [7, 0, 0, 0, 0, 0, 0xFF];
+
 impl ZSet {
+    /// Stores `data` compactly: a listpack as one exact-size allocation, the large encoding boxed.
+    fn from_data(data: Data) -> ZSet {
+        match data {
+            Data::Listpack(lp) => match Blob::new(lp.into_bytes()) {
+                Ok(blob) => ZSet(Stored::Listpack(blob)),
+                // A listpack header always states its size; should it not, keep the elements in the
+                // large encoding rather than lose them.
+                Err(bytes) => {
+                    let mut data = Data::Listpack(Listpack::from_trusted_bytes(bytes));
+                    data.convert_to_skiplist();
+                    ZSet::from_data(data)
+                }
+            },
+            Data::Skiplist(sorted) => ZSet(Stored::Skiplist(PackedBox::new(sorted))),
+        }
+    }
+
+    /// Runs `change` on the working form and stores the result compactly again. Neither encoding is
+    /// copied: the listpack bytes and the box change hands.
+    fn modify<R>(&mut self, change: impl FnOnce(&mut Data) -> R) -> R {
+        let mut data = match std::mem::replace(&mut self.0, Stored::Moved) {
+            Stored::Listpack(blob) => Data::Listpack(Listpack::from_trusted_bytes(blob.into_vec())),
+            Stored::Skiplist(sorted) => Data::Skiplist(sorted.into_box()),
+            Stored::Moved => Data::Listpack(Listpack::new()),
+        };
+        let result = change(&mut data);
+        *self = ZSet::from_data(data);
+        result
+    }
+
+    /// Read access.
+    pub fn view(&self) -> ZSetRef<'_> {
+        match &self.0 {
+            Stored::Listpack(blob) => ZSetRef::Listpack(ListpackRef::new(blob.as_slice())),
+            Stored::Skiplist(sorted) => ZSetRef::Skiplist(sorted.get()),
+            Stored::Moved => ZSetRef::Listpack(ListpackRef::new(&EMPTY_LISTPACK)),
+        }
+    }
+
     /// An empty set in the encoding Valkey picks for `size_hint` elements whose longest member is
     /// `value_len_hint` bytes (`zsetTypeCreate`).
     pub fn with_hint(size_hint: usize, value_len_hint: usize, limits: Limits) -> ZSet {
         if size_hint <= limits.max_entries && value_len_hint <= limits.max_value {
-            ZSet::Listpack(Packed::default())
+            ZSet::default()
         } else {
-            ZSet::Skiplist(Box::default())
+            ZSet::from_data(Data::Skiplist(Box::default()))
         }
     }
 
@@ -250,21 +331,117 @@ impl ZSet {
                 score::stored_text(*score, &mut text);
                 lp.push_back(&text);
             }
-            let mut packed = Packed::default();
-            packed.edit(|bytes| *bytes = lp);
-            ZSet::Listpack(packed)
+            ZSet::from_data(Data::Listpack(lp))
         } else {
-            ZSet::Skiplist(Box::new(Sorted::from_sorted(
+            ZSet::from_data(Data::Skiplist(Box::new(Sorted::from_sorted(
                 pairs.iter().map(|(m, s)| (m.as_slice(), *s)),
-            )))
+            ))))
         }
     }
 
     /// Number of elements.
     pub fn len(&self) -> usize {
+        self.view().len()
+    }
+
+    /// True when the set has no elements (it is then deleted).
+    pub fn is_empty(&self) -> bool {
+        self.view().is_empty()
+    }
+
+    /// The name OBJECT ENCODING reports.
+    pub fn encoding_name(&self) -> &'static str {
+        self.view().encoding_name()
+    }
+
+    /// The score of `member`.
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        self.view().score(member)
+    }
+
+    /// The 0-based rank (lowest score first) and the score of `member`.
+    pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
+        self.view().rank(member)
+    }
+
+    /// Calls `f` with each element from `rank` on (towards the end, or the start when `reverse`)
+    /// until it returns false.
+    pub fn visit(&self, rank: usize, reverse: bool, f: impl FnMut(&[u8], f64) -> bool) {
+        self.view().visit(rank, reverse, f);
+    }
+
+    /// The element at `rank`.
+    pub fn get(&self, rank: usize) -> Option<(Vec<u8>, f64)> {
+        self.view().get(rank)
+    }
+
+    /// See [`ZSetRef::first_in`].
+    pub fn first_in(&self, range: &Range) -> Option<usize> {
+        self.view().first_in(range)
+    }
+
+    /// See [`ZSetRef::range_start`].
+    pub fn range_start(&self, range: &Range, offset: i64, reverse: bool) -> Option<usize> {
+        self.view().range_start(range, offset, reverse)
+    }
+
+    /// ZCOUNT / ZLEXCOUNT.
+    pub fn count_in(&self, range: &Range) -> usize {
+        self.view().count_in(range)
+    }
+
+    /// See [`ZSetRef::scan_step`].
+    pub fn scan_step(&self, cursor: u64, visit: impl FnMut(&[u8], &[u8])) -> u64 {
+        self.view().scan_step(cursor, visit)
+    }
+
+    /// Converts a listpack to the large encoding when `size_hint` elements or a member of
+    /// `value_len_hint` bytes would not fit (`zsetTypeMaybeConvert`).
+    pub fn maybe_convert(&mut self, size_hint: usize, value_len_hint: usize, limits: Limits) {
+        if matches!(self.0, Stored::Listpack(_))
+            && (size_hint > limits.max_entries || value_len_hint > limits.max_value)
+        {
+            self.modify(|data| data.convert_to_skiplist());
+        }
+    }
+
+    /// Adds or updates one element like Valkey's `zsetAdd`, converting to the large encoding when the
+    /// listpack would outgrow the limits.
+    pub fn add(&mut self, member: &[u8], score: f64, flags: AddFlags, limits: Limits) -> Added {
+        self.modify(|data| data.add(member, score, flags, limits))
+    }
+
+    /// Removes `member`. Returns true when it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        if self.view().score(member).is_none() {
+            return false;
+        }
+        self.modify(|data| data.remove(member))
+    }
+
+    /// Removes the elements with ranks `start..=end` (already clamped); returns how many.
+    pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
+        self.modify(|data| data.remove_ranks(start, end))
+    }
+
+    /// ZREMRANGEBYSCORE / ZREMRANGEBYLEX: removes from the first element in range while elements stay
+    /// below the maximum; returns how many.
+    pub fn remove_in(&mut self, range: &Range) -> usize {
+        self.modify(|data| data.remove_in(range))
+    }
+
+    /// Removes and returns the lowest (or highest when `max`) element.
+    pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
+        self.modify(|data| data.pop(max))
+    }
+}
+
+impl<'a> ZSetRef<'a> {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
         match self {
-            ZSet::Listpack(lp) => packed::len(lp.view()),
-            ZSet::Skiplist(sorted) => sorted.len(),
+            ZSetRef::Listpack(lp) => packed::len(*lp),
+            ZSetRef::Skiplist(sorted) => sorted.len(),
         }
     }
 
@@ -276,116 +453,26 @@ impl ZSet {
     /// The name OBJECT ENCODING reports.
     pub fn encoding_name(&self) -> &'static str {
         match self {
-            ZSet::Listpack(_) => "listpack",
-            ZSet::Skiplist(_) => "skiplist",
+            ZSetRef::Listpack(_) => "listpack",
+            ZSetRef::Skiplist(_) => "skiplist",
         }
-    }
-
-    /// Converts a listpack to the large encoding when `size_hint` elements or a member of
-    /// `value_len_hint` bytes would not fit (`zsetTypeMaybeConvert`).
-    pub fn maybe_convert(&mut self, size_hint: usize, value_len_hint: usize, limits: Limits) {
-        if matches!(self, ZSet::Listpack(_))
-            && (size_hint > limits.max_entries || value_len_hint > limits.max_value)
-        {
-            self.convert_to_skiplist();
-        }
-    }
-
-    fn convert_to_skiplist(&mut self) {
-        let ZSet::Listpack(lp) = self else {
-            return;
-        };
-        let elems: Vec<Elem> = packed::pairs_from(lp.view(), 0, false)
-            .map(|(member, score)| packed::with_text(member, |text| Elem::new(text, score)))
-            .collect();
-        *self = ZSet::Skiplist(Box::new(Sorted::from_elems(elems)));
     }
 
     /// The score of `member`.
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match self {
-            ZSet::Listpack(lp) => packed::find(lp.view(), member).map(|(_, _, score)| score),
-            ZSet::Skiplist(sorted) => sorted.score(member),
-        }
-    }
-
-    /// Adds or updates one element like Valkey's `zsetAdd`, converting to the large encoding when the
-    /// listpack would outgrow the limits.
-    pub fn add(&mut self, member: &[u8], score: f64, flags: AddFlags, limits: Limits) -> Added {
-        if score.is_nan() {
-            return Added::Nan;
-        }
-        if let ZSet::Listpack(lp) = self {
-            if let Some((at, _, current)) = packed::find(lp.view(), member) {
-                let new = match decide(current, score, flags) {
-                    Ok(new) => new,
-                    Err(outcome) => return outcome,
-                };
-                if new == current {
-                    return Added::Same(new);
-                }
-                lp.edit(|lp| {
-                    packed::delete(lp, at);
-                    packed::insert(lp, member, new);
-                });
-                return Added::Updated(new);
-            }
-            if flags.xx {
-                return Added::Skipped;
-            }
-            let fits = packed::len(lp.view()) < limits.max_entries
-                && member.len() <= limits.max_value
-                && lp.view().byte_len() + member.len() <= LISTPACK_SAFETY_SIZE;
-            if fits {
-                lp.edit(|lp| packed::insert(lp, member, score));
-                return Added::New(score);
-            }
-            self.convert_to_skiplist();
-        }
-        let ZSet::Skiplist(sorted) = self else {
-            return Added::Skipped;
-        };
-        match sorted.score(member) {
-            Some(current) => {
-                let new = match decide(current, score, flags) {
-                    Ok(new) => new,
-                    Err(outcome) => return outcome,
-                };
-                if new == current {
-                    return Added::Same(new);
-                }
-                sorted.update(member, new);
-                Added::Updated(new)
-            }
-            None if flags.xx => Added::Skipped,
-            None => {
-                sorted.insert(member, score);
-                Added::New(score)
-            }
-        }
-    }
-
-    /// Removes `member`. Returns true when it was there.
-    pub fn remove(&mut self, member: &[u8]) -> bool {
-        match self {
-            ZSet::Listpack(lp) => match packed::find(lp.view(), member) {
-                Some((at, _, _)) => {
-                    lp.edit(|lp| packed::delete(lp, at));
-                    true
-                }
-                None => false,
-            },
-            ZSet::Skiplist(sorted) => sorted.remove(member).is_some(),
+            ZSetRef::Listpack(lp) => packed::find(*lp, member).map(|(_, _, score)| score),
+            ZSetRef::Skiplist(sorted) => sorted.score(member),
         }
     }
 
     /// The 0-based rank (lowest score first) and the score of `member`.
     pub fn rank(&self, member: &[u8]) -> Option<(usize, f64)> {
         match self {
-            ZSet::Listpack(lp) => {
-                packed::find(lp.view(), member).map(|(_, rank, score)| (rank, score))
+            ZSetRef::Listpack(lp) => {
+                packed::find(*lp, member).map(|(_, rank, score)| (rank, score))
             }
-            ZSet::Skiplist(sorted) => sorted.rank(member),
+            ZSetRef::Skiplist(sorted) => sorted.rank(member),
         }
     }
 
@@ -393,14 +480,14 @@ impl ZSet {
     /// until it returns false.
     pub fn visit(&self, rank: usize, reverse: bool, mut f: impl FnMut(&[u8], f64) -> bool) {
         match self {
-            ZSet::Listpack(lp) => {
-                for (member, score) in packed::pairs_from(lp.view(), rank, reverse) {
+            ZSetRef::Listpack(lp) => {
+                for (member, score) in packed::pairs_from(*lp, rank, reverse) {
                     if !packed::with_text(member, |text| f(text, score)) {
                         return;
                     }
                 }
             }
-            ZSet::Skiplist(sorted) => {
+            ZSetRef::Skiplist(sorted) => {
                 for elem in sorted.iter_from(rank, reverse) {
                     if !f(elem.member(), elem.score()) {
                         return;
@@ -459,12 +546,12 @@ impl ZSet {
             return None;
         }
         let first = match self {
-            ZSet::Listpack(lp) => {
-                packed::pairs_from(lp.view(), 0, false).position(|(member, score)| {
+            ZSetRef::Listpack(lp) => {
+                packed::pairs_from(*lp, 0, false).position(|(member, score)| {
                     packed::with_text(member, |text| range.gte_min(text, score))
                 })?
             }
-            ZSet::Skiplist(sorted) => {
+            ZSetRef::Skiplist(sorted) => {
                 sorted.count_while(|score, member| !range.gte_min(member, score))
             }
         };
@@ -478,13 +565,14 @@ impl ZSet {
             return None;
         }
         let last = match self {
-            ZSet::Listpack(lp) => {
-                let from_end = packed::pairs_from(lp.view(), self.len() - 1, true).position(
-                    |(member, score)| packed::with_text(member, |text| range.lte_max(text, score)),
-                )?;
+            ZSetRef::Listpack(lp) => {
+                let from_end =
+                    packed::pairs_from(*lp, self.len() - 1, true).position(|(member, score)| {
+                        packed::with_text(member, |text| range.lte_max(text, score))
+                    })?;
                 self.len() - 1 - from_end
             }
-            ZSet::Skiplist(sorted) => sorted
+            ZSetRef::Skiplist(sorted) => sorted
                 .count_while(|score, member| range.lte_max(member, score))
                 .checked_sub(1)?,
         };
@@ -495,7 +583,7 @@ impl ZSet {
     /// Valkey's `zslNthInRange`: the `n`th element of the range (0-based), counting from its end when
     /// `n` is negative; used by the large encoding only.
     fn nth_in(&self, range: &Range, n: i64) -> Option<usize> {
-        let ZSet::Skiplist(sorted) = self else {
+        let ZSetRef::Skiplist(sorted) = self else {
             return None;
         };
         if !self.overlaps(range) {
@@ -533,7 +621,7 @@ impl ZSet {
             return None;
         }
         match self {
-            ZSet::Listpack(_) => {
+            ZSetRef::Listpack(_) => {
                 let edge = if reverse {
                     self.last_in(range)?
                 } else {
@@ -546,7 +634,7 @@ impl ZSet {
                     Some(edge + offset).filter(|&start| start < len)
                 }
             }
-            ZSet::Skiplist(_) => {
+            ZSetRef::Skiplist(_) => {
                 let n = if reverse {
                     offset.wrapping_neg().wrapping_sub(1)
                 } else {
@@ -560,7 +648,7 @@ impl ZSet {
     /// ZCOUNT / ZLEXCOUNT.
     pub fn count_in(&self, range: &Range) -> usize {
         match self {
-            ZSet::Listpack(_) => {
+            ZSetRef::Listpack(_) => {
                 let Some(first) = self.first_in(range) else {
                     return 0;
                 };
@@ -572,7 +660,7 @@ impl ZSet {
                 });
                 count
             }
-            ZSet::Skiplist(_) => {
+            ZSetRef::Skiplist(_) => {
                 let Some(first) = self.nth_in(range, 0) else {
                     return 0;
                 };
@@ -584,12 +672,122 @@ impl ZSet {
         }
     }
 
+    /// One SCAN step: calls `visit` with each member and its score text, returns the next cursor. A
+    /// listpack is returned whole (scores as stored); the large encoding goes bucket by bucket with
+    /// `%.17g` scores.
+    pub fn scan_step(&self, cursor: u64, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
+        match self {
+            ZSetRef::Listpack(lp) => {
+                let mut entries = lp.iter();
+                while let (Some(member), Some(score)) = (entries.next(), entries.next()) {
+                    packed::with_text(member, |m| packed::with_text(score, |s| visit(m, s)));
+                }
+                0
+            }
+            ZSetRef::Skiplist(sorted) => sorted.scan(cursor, |member, score| {
+                visit(member, score::format_g17(score).as_bytes());
+            }),
+        }
+    }
+
+    /// True for the listpack encoding.
+    pub fn is_listpack(&self) -> bool {
+        matches!(self, ZSetRef::Listpack(_))
+    }
+}
+
+impl Data {
+    fn view(&self) -> ZSetRef<'_> {
+        match self {
+            Data::Listpack(lp) => ZSetRef::Listpack(lp.view()),
+            Data::Skiplist(sorted) => ZSetRef::Skiplist(sorted),
+        }
+    }
+
+    fn convert_to_skiplist(&mut self) {
+        let Data::Listpack(lp) = self else {
+            return;
+        };
+        let elems: Vec<Elem> = packed::pairs_from(lp.view(), 0, false)
+            .map(|(member, score)| packed::with_text(member, |text| Elem::new(text, score)))
+            .collect();
+        *self = Data::Skiplist(Box::new(Sorted::from_elems(elems)));
+    }
+
+    /// Adds or updates one element like Valkey's `zsetAdd`, converting to the large encoding when the
+    /// listpack would outgrow the limits.
+    pub fn add(&mut self, member: &[u8], score: f64, flags: AddFlags, limits: Limits) -> Added {
+        if score.is_nan() {
+            return Added::Nan;
+        }
+        if let Data::Listpack(lp) = self {
+            if let Some((at, _, current)) = packed::find(lp.view(), member) {
+                let new = match decide(current, score, flags) {
+                    Ok(new) => new,
+                    Err(outcome) => return outcome,
+                };
+                if new == current {
+                    return Added::Same(new);
+                }
+                packed::delete(lp, at);
+                packed::insert(lp, member, new);
+                return Added::Updated(new);
+            }
+            if flags.xx {
+                return Added::Skipped;
+            }
+            let fits = packed::len(lp.view()) < limits.max_entries
+                && member.len() <= limits.max_value
+                && lp.view().byte_len() + member.len() <= LISTPACK_SAFETY_SIZE;
+            if fits {
+                packed::insert(lp, member, score);
+                return Added::New(score);
+            }
+            self.convert_to_skiplist();
+        }
+        let Data::Skiplist(sorted) = self else {
+            return Added::Skipped;
+        };
+        match sorted.score(member) {
+            Some(current) => {
+                let new = match decide(current, score, flags) {
+                    Ok(new) => new,
+                    Err(outcome) => return outcome,
+                };
+                if new == current {
+                    return Added::Same(new);
+                }
+                sorted.update(member, new);
+                Added::Updated(new)
+            }
+            None if flags.xx => Added::Skipped,
+            None => {
+                sorted.insert(member, score);
+                Added::New(score)
+            }
+        }
+    }
+
+    /// Removes `member`. Returns true when it was there.
+    pub fn remove(&mut self, member: &[u8]) -> bool {
+        match self {
+            Data::Listpack(lp) => match packed::find(lp.view(), member) {
+                Some((at, _, _)) => {
+                    packed::delete(lp, at);
+                    true
+                }
+                None => false,
+            },
+            Data::Skiplist(sorted) => sorted.remove(member).is_some(),
+        }
+    }
+
     /// Removes the elements with ranks `start..=end` (already clamped); returns how many.
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> usize {
         let count = end + 1 - start;
         match self {
-            ZSet::Listpack(lp) => lp.edit(|lp| packed::delete_ranks(lp, start, count)),
-            ZSet::Skiplist(sorted) => {
+            Data::Listpack(lp) => packed::delete_ranks(lp, start, count),
+            Data::Skiplist(sorted) => {
                 for _ in 0..count {
                     sorted.remove_at(start);
                 }
@@ -602,8 +800,8 @@ impl ZSet {
     /// below the maximum; returns how many.
     pub fn remove_in(&mut self, range: &Range) -> usize {
         let first = match self {
-            ZSet::Listpack(_) => self.first_in(range),
-            ZSet::Skiplist(sorted) => {
+            Data::Listpack(_) => self.view().first_in(range),
+            Data::Skiplist(sorted) => {
                 Some(sorted.count_while(|score, member| !range.gte_min(member, score)))
             }
         };
@@ -611,7 +809,7 @@ impl ZSet {
             return 0;
         };
         let mut count = 0;
-        self.visit(first, false, |member, score| {
+        self.view().visit(first, false, |member, score| {
             let inside = range.lte_max(member, score);
             count += usize::from(inside);
             inside
@@ -624,37 +822,14 @@ impl ZSet {
 
     /// Removes and returns the lowest (or highest when `max`) element.
     pub fn pop(&mut self, max: bool) -> Option<(Vec<u8>, f64)> {
-        let len = self.len();
+        let len = self.view().len();
         if len == 0 {
             return None;
         }
         let rank = if max { len - 1 } else { 0 };
-        let popped = self.get(rank)?;
+        let popped = self.view().get(rank)?;
         self.remove_ranks(rank, rank);
         Some(popped)
-    }
-
-    /// One SCAN step: calls `visit` with each member and its score text, returns the next cursor. A
-    /// listpack is returned whole (scores as stored); the large encoding goes bucket by bucket with
-    /// `%.17g` scores.
-    pub fn scan_step(&self, cursor: u64, mut visit: impl FnMut(&[u8], &[u8])) -> u64 {
-        match self {
-            ZSet::Listpack(lp) => {
-                let mut entries = lp.view().iter();
-                while let (Some(member), Some(score)) = (entries.next(), entries.next()) {
-                    packed::with_text(member, |m| packed::with_text(score, |s| visit(m, s)));
-                }
-                0
-            }
-            ZSet::Skiplist(sorted) => sorted.scan(cursor, |member, score| {
-                visit(member, score::format_g17(score).as_bytes());
-            }),
-        }
-    }
-
-    /// True for the listpack encoding.
-    pub fn is_listpack(&self) -> bool {
-        matches!(self, ZSet::Listpack(_))
     }
 }
 
@@ -715,8 +890,10 @@ mod tests {
     }
 
     #[test]
-    fn a_sorted_set_handle_is_two_words() {
-        assert_eq!(std::mem::size_of::<ZSet>(), 16);
+    fn a_sorted_set_handle_fits_beside_the_value_tag() {
+        assert_eq!(std::mem::size_of::<ZSet>(), 9);
+        assert_eq!(std::mem::align_of::<ZSet>(), 1);
+        assert_eq!(std::mem::size_of::<crate::types::Value>(), 16);
     }
 
     #[test]
@@ -818,7 +995,7 @@ mod tests {
                     for (minex, maxex) in [(false, false), (true, false), (false, true), (true, true)] {
                         let range = Range::Score { min: f64::from(min), min_exclusive: minex, max: f64::from(max), max_exclusive: maxex };
                         prop_assert_eq!(small.first_in(&range), large.first_in(&range));
-                        prop_assert_eq!(small.last_in(&range), large.last_in(&range));
+                        prop_assert_eq!(small.view().last_in(&range), large.view().last_in(&range));
                         prop_assert_eq!(small.count_in(&range), large.count_in(&range));
                         for offset in [0i64, 1, 3] {
                             for reverse in [false, true] {

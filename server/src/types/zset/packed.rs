@@ -8,44 +8,6 @@ use ferry_rdb::listpack::{Entry, Listpack, ListpackRef};
 
 use super::score::{parse_stored, stored_text};
 
-/// A listpack kept as exactly-sized bytes: with no spare capacity and a 16-byte handle, a small
-/// sorted set costs about what Valkey's does.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Packed(Box<[u8]>);
-
-impl Default for Packed {
-    fn default() -> Self {
-        Packed(Listpack::new().into_bytes().into_boxed_slice())
-    }
-}
-
-impl Packed {
-    /// Read access.
-    pub fn view(&self) -> ListpackRef<'_> {
-        ListpackRef::new(&self.0)
-    }
-
-    /// Changes the listpack through the codec's owned form, then keeps it exactly sized again.
-    pub fn edit<R>(&mut self, change: impl FnOnce(&mut Listpack) -> R) -> R {
-        let mut lp = Listpack::from_trusted_bytes(std::mem::take(&mut self.0).into_vec());
-        let result = change(&mut lp);
-        self.0 = lp.into_bytes().into_boxed_slice();
-        result
-    }
-}
-
-impl std::fmt::Debug for Packed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list()
-            .entries(
-                self.view()
-                    .iter()
-                    .map(|e| String::from_utf8_lossy(&e.to_vec()).into_owned()),
-            )
-            .finish()
-    }
-}
-
 /// The score held in a listpack entry.
 pub fn entry_score(entry: Entry<'_>) -> f64 {
     match entry {
@@ -170,13 +132,11 @@ mod tests {
 
     #[test]
     fn pairs_stay_sorted_and_integers_are_compact() {
-        let mut packed = Packed::default();
-        packed.edit(|lp| {
-            insert(lp, b"b", 2.0);
-            insert(lp, b"a", 2.0);
-            insert(lp, b"10", 1.5);
-            insert(lp, b"z", -0.0);
-        });
+        let mut packed = Listpack::new();
+        insert(&mut packed, b"b", 2.0);
+        insert(&mut packed, b"a", 2.0);
+        insert(&mut packed, b"10", 1.5);
+        insert(&mut packed, b"z", -0.0);
         let lp = packed.view();
         let pairs: Vec<(Vec<u8>, f64)> = pairs_from(lp, 0, false)
             .map(|(m, s)| (m.to_vec(), s))
@@ -197,9 +157,9 @@ mod tests {
         let Some((at, _, _)) = find(lp, b"10") else {
             panic!("missing")
         };
-        packed.edit(|lp| delete(lp, at));
+        delete(&mut packed, at);
         assert_eq!(len(packed.view()), 3);
-        packed.edit(|lp| delete_ranks(lp, 1, 2));
+        delete_ranks(&mut packed, 1, 2);
         assert_eq!(len(packed.view()), 1);
         assert!(find(packed.view(), b"z").is_some());
     }
