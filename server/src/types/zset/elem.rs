@@ -11,7 +11,7 @@ const LEN_OFFSET: usize = std::mem::size_of::<f64>();
 /// Length byte meaning "a 4-byte length follows".
 const LONG_MEMBER: u8 = u8::MAX;
 
-/// An owned element: `f64` score, a length byte (plus a `u32` length for members of 255 bytes or
+/// An owned element: `f64` score, a length byte (plus a `u64` length for members of 255 bytes or
 /// more), then the member bytes.
 pub struct Elem {
     ptr: NonNull<u8>,
@@ -27,7 +27,7 @@ fn layout(member_len: usize) -> Layout {
     let header = LEN_OFFSET
         + 1
         + if member_len >= usize::from(LONG_MEMBER) {
-            4
+            8
         } else {
             0
         };
@@ -46,8 +46,8 @@ unsafe fn member_bounds(raw: *const u8) -> (usize, usize) {
     unsafe {
         let short = *raw.add(LEN_OFFSET);
         if short == LONG_MEMBER {
-            let len = std::ptr::read_unaligned(raw.add(LEN_OFFSET + 1).cast::<u32>()) as usize;
-            (LEN_OFFSET + 5, len)
+            let len = std::ptr::read_unaligned(raw.add(LEN_OFFSET + 1).cast::<u64>()) as usize;
+            (LEN_OFFSET + 9, len)
         } else {
             (LEN_OFFSET + 1, usize::from(short))
         }
@@ -69,8 +69,8 @@ impl Elem {
             let mut member_at = LEN_OFFSET + 1;
             if member.len() >= usize::from(LONG_MEMBER) {
                 *raw.add(LEN_OFFSET) = LONG_MEMBER;
-                std::ptr::write_unaligned(raw.add(member_at).cast::<u32>(), member.len() as u32);
-                member_at += 4;
+                std::ptr::write_unaligned(raw.add(member_at).cast::<u64>(), member.len() as u64);
+                member_at += 8;
             } else {
                 *raw.add(LEN_OFFSET) = member.len() as u8;
             }
