@@ -4,7 +4,6 @@
 mod debug;
 mod info;
 
-
 use crate::client::Client;
 use crate::commands::{acl, flags, CommandSpec, Ctx, NO_KEYS};
 use crate::error::{CommandError, CommandResult, SYNTAX};
@@ -99,7 +98,6 @@ pub static COMMANDS: &[CommandSpec] = &[
         shutdown,
     ),
 ];
-
 
 /// True when a client may use an action that `setting` (`enable-debug-command`,
 /// `enable-protected-configs`) guards: `yes`, or `local` for a loopback connection.

@@ -1,10 +1,12 @@
 //! Value types stored in the keyspace, one module per type family.
 
 pub mod bitfield;
+pub mod hash;
 pub mod hll;
 pub mod long_double;
 pub mod string;
 
+pub use hash::Hash;
 pub use string::Str;
 
 /// A value stored under a key.
@@ -12,6 +14,8 @@ pub use string::Str;
 pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
+    /// A hash.
+    Hash(Box<Hash>),
 }
 
 impl Value {
@@ -19,6 +23,7 @@ impl Value {
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Str(_) => "string",
+            Value::Hash(_) => "hash",
         }
     }
 
@@ -26,6 +31,32 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
+            Value::Hash(h) => h.encoding_name(),
+        }
+    }
+
+    /// True when some item of the value has its own TTL (hash fields): the keyspace tracks such keys
+    /// for active expiry and INFO `keys_with_volatile_items`.
+    pub fn has_volatile_items(&self) -> bool {
+        match self {
+            Value::Hash(h) => h.has_volatile_fields(),
+            _ => false,
+        }
+    }
+
+    /// Reclaims up to `limit` items whose own TTL passed at `now_ms`. Returns how many.
+    pub fn remove_expired_items(&mut self, now_ms: i64, limit: usize) -> usize {
+        match self {
+            Value::Hash(h) => h.remove_expired(now_ms, limit),
+            _ => 0,
+        }
+    }
+
+    /// True for a collection with no items left (which Valkey never keeps under a key).
+    pub fn is_empty_collection(&self) -> bool {
+        match self {
+            Value::Hash(h) => h.is_empty(),
+            _ => false,
         }
     }
 }
