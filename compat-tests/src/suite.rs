@@ -153,6 +153,20 @@ pub fn run_random(runner: &mut Runner, options: &SuiteOptions) -> Result<(), Err
         let stream = Generator::with_families(seed, &families).take(options.count);
         runner.run_stream(seed, stream)?;
     }
+    // Families too thin in the mixed stream get streams of their own: the same streams that
+    // `FERRY_COMPAT_ONLY=<family>` runs, so a divergence replays the same way.
+    if families.len() > 1 {
+        for &family in &families {
+            let count = family.dedicated_stream_len(options.count);
+            if count == 0 {
+                continue;
+            }
+            for &seed in &options.seeds {
+                let stream = Generator::with_families(seed, &[family]).take(count);
+                runner.run_stream(seed, stream)?;
+            }
+        }
+    }
     Ok(())
 }
 
