@@ -436,7 +436,11 @@ fn unordered(r: &Reply, t: &Reply, pairs: bool) -> bool {
     let (Some(a), Some(b)) = (children(r), children(t)) else {
         return false;
     };
-    sorted_raw(&a, pairs) == sorted_raw(&b, pairs)
+    // An odd element count cannot be pairs: never equivalent, whatever the other side holds.
+    match (sorted_raw(&a, pairs), sorted_raw(&b, pairs)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn sorted_raw(items: &[Reply], pairs: bool) -> Option<Vec<Vec<u8>>> {

@@ -498,7 +498,28 @@ pub fn validate(bytes: &[u8]) -> Result<(), ListpackError> {
     Ok(())
 }
 
+/// Iterates over the elements of listpack `bytes` without copying them. On malformed bytes it stops
+/// at the first entry it cannot read (it never panics).
+pub fn entries(bytes: &[u8]) -> Iter<'_> {
+    Iter {
+        bytes,
+        offset: HEADER_SIZE,
+    }
+}
+
+/// The number of elements of listpack `bytes`: the header's count, or a walk when the header says
+/// "unknown" (65535 or more elements).
+pub fn element_count(bytes: &[u8]) -> usize {
+    match bytes.get(4..6) {
+        Some(&[low, high]) if u16::from_le_bytes([low, high]) != COUNT_UNKNOWN => {
+            usize::from(u16::from_le_bytes([low, high]))
+        }
+        _ => entries(bytes).count(),
+    }
+}
+
 /// Iterator over a listpack's elements.
+#[derive(Clone)]
 pub struct Iter<'a> {
     bytes: &'a [u8],
     offset: usize,

@@ -15,8 +15,11 @@ use crate::glob::glob_match;
 use crate::keyspace::Db;
 use crate::server::Server;
 use crate::stats::Stats;
-use crate::types::hash::{ExpireConditions, ExpireOutcome, Hash, Item, Limits, SetOutcome};
+use crate::types::hash::{
+    ExpireConditions, ExpireOutcome, HashData, HashRef, Item, Limits, SetOutcome,
+};
 use crate::types::long_double::LongDouble;
+use crate::types::Str;
 use crate::types::Value;
 
 const READ_FAST: u32 = flags::READONLY | flags::FAST;
@@ -139,7 +142,7 @@ fn read_hash<'s>(
     db_index: usize,
     key: &[u8],
     now_ms: i64,
-) -> Result<Option<&'s Hash>, CommandError> {
+) -> Result<Option<HashRef<'s>>, CommandError> {
     read_hash_in(&mut server.dbs[db_index], &mut server.stats, key, now_ms)
 }
 
@@ -150,7 +153,7 @@ fn read_hash_in<'s>(
     stats: &mut Stats,
     key: &[u8],
     now_ms: i64,
-) -> Result<Option<&'s Hash>, CommandError> {
+) -> Result<Option<HashRef<'s>>, CommandError> {
     let value = db.get(key, now_ms);
     if value.is_some() {
         stats.keyspace_hits += 1;
@@ -159,7 +162,7 @@ fn read_hash_in<'s>(
     }
     match value {
         None => Ok(None),
-        Some(Value::Hash(hash)) => Ok(Some(hash)),
+        Some(Value::Hash(hash)) => Ok(Some(hash.as_ref())),
         Some(_) => Err(WRONG_TYPE),
     }
 }
@@ -176,55 +179,52 @@ enum Lookup {
 }
 
 /// Runs `apply` on the hash under `key` (told whether the key existed), then keeps the keyspace right:
-/// a hash left empty is deleted, a change in whether it has fields with a TTL is recorded, and a listpack
-/// returns its spare capacity. `Ok(None)` when the key is missing and not created.
+/// a hash left empty is deleted, and a change in whether it has fields with a TTL is recorded.
+/// `Ok(None)` when the key is missing and not created.
 fn modify_hash<T>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     lookup: Lookup,
-    apply: impl FnOnce(&mut Hash, bool) -> Result<T, CommandError>,
+    apply: impl FnOnce(&mut HashData, bool) -> Result<T, CommandError>,
 ) -> Result<Option<T>, CommandError> {
     let now = ctx.now_ms;
     let server = &mut *ctx.server;
     let db = &mut server.dbs[ctx.db_index];
-    match db.get_mut(key, now) {
-        Some(Value::Hash(hash)) => {
-            if lookup == Lookup::Read {
-                server.stats.keyspace_hits += 1;
-            }
-            let was_volatile = hash.has_volatile_fields();
-            let result = apply(hash, true)?;
-            hash.shrink_to_fit();
-            let volatile = hash.has_volatile_fields();
-            if hash.is_empty() {
-                db.remove(key);
-            } else if volatile != was_volatile {
-                db.set_volatile_items(key, volatile);
-            }
-            Ok(Some(result))
+    let Some(value) = db.get_mut(key, now) else {
+        if lookup == Lookup::Read {
+            server.stats.keyspace_misses += 1;
         }
-        Some(_) => {
-            if lookup == Lookup::Read {
-                server.stats.keyspace_hits += 1;
-            }
-            Err(WRONG_TYPE)
+        if lookup != Lookup::Create {
+            return Ok(None);
         }
-        None if lookup == Lookup::Create => {
-            let mut hash = Hash::new();
-            let result = apply(&mut hash, false)?;
-            if !hash.is_empty() {
-                hash.shrink_to_fit();
-                db.set(key, Value::Hash(Box::new(hash)));
-            }
-            Ok(Some(result))
+        let mut data = HashData::new();
+        let result = apply(&mut data, false)?;
+        if !data.is_empty() {
+            db.set(key, Value::Hash(data.into_hash()));
         }
-        None => {
-            if lookup == Lookup::Read {
-                server.stats.keyspace_misses += 1;
-            }
-            Ok(None)
-        }
+        return Ok(Some(result));
+    };
+    if lookup == Lookup::Read {
+        server.stats.keyspace_hits += 1;
     }
+    // Take the hash out (leaving a placeholder that costs no allocation), edit it, put it back.
+    let mut data = match std::mem::replace(value, Value::Str(Str::Int(0))) {
+        Value::Hash(hash) => hash.into_data(),
+        other => {
+            *value = other;
+            return Err(WRONG_TYPE);
+        }
+    };
+    let was_volatile = data.has_volatile_fields();
+    let result = apply(&mut data, true);
+    let (empty, volatile) = (data.is_empty(), data.has_volatile_fields());
+    *value = Value::Hash(data.into_hash());
+    if empty {
+        db.remove(key);
+    } else if volatile != was_volatile {
+        db.set_volatile_items(key, volatile);
+    }
+    result.map(Some)
 }
 
 /// The arguments of a command as slices (the argument vector cannot be sliced itself).
@@ -334,7 +334,7 @@ fn hdel(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn hlen(ctx: &mut Ctx<'_>) -> CommandResult {
     let now = ctx.now_ms;
-    let len = read_hash(ctx.server, ctx.db_index, &ctx.argv[1], now)?.map_or(0, Hash::len);
+    let len = read_hash(ctx.server, ctx.db_index, &ctx.argv[1], now)?.map_or(0, HashRef::len);
     ctx.reply().int(len as i64);
     Ok(())
 }

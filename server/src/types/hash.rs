@@ -6,15 +6,20 @@
 //! Field TTLs (Valkey 9's hash field expiration) live only in the hash-table encoding. A field whose
 //! TTL has passed is invisible to every read and write, but stays stored, and counted by HLEN, until
 //! active expiry reclaims it or a write replaces it, as in Valkey.
+//!
+//! A stored [`Hash`] is compact (9 bytes, see [`thin`]): commands read it through a [`HashRef`] and
+//! change it by taking it apart into a [`HashData`] and putting it back.
 
 mod fields;
+mod thin;
 
 use std::collections::HashSet;
 
-use ferry_rdb::listpack::{Entry, Listpack};
+use ferry_rdb::listpack::{self, Entry, Listpack};
 use rand::Rng;
 
-pub use fields::{FieldTable, FieldValue};
+pub use fields::{FieldRef, FieldTable};
+use thin::{ListpackBlob, TableBox};
 
 /// Valkey refuses to grow a listpack past 1 GiB (`LISTPACK_MAX_SAFETY_SIZE`).
 const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;
@@ -26,13 +31,30 @@ const RANDOM_TRIES: usize = 100;
 /// `count` fields (Valkey's `HRANDFIELD_SUB_STRATEGY_MUL`); otherwise it picks from a full copy.
 const SUB_STRATEGY_MUL: usize = 3;
 
-/// A hash value.
-#[derive(Debug)]
+/// A hash as stored under a key: a listpack in one exactly sized allocation, or a boxed hash table.
 pub enum Hash {
     /// Fields and values alternating in one listpack, in insertion order.
-    Listpack(Listpack),
+    Listpack(ListpackBlob),
     /// A hash table, with optional per-field TTLs.
+    Table(TableBox),
+}
+
+/// A hash taken apart for modification (see [`Hash::into_data`]).
+#[derive(Debug)]
+pub enum HashData {
+    /// A listpack being edited.
+    Listpack(Listpack),
+    /// A hash table.
     Table(Box<FieldTable>),
+}
+
+/// A hash being read.
+#[derive(Debug, Clone, Copy)]
+pub enum HashRef<'a> {
+    /// Listpack bytes.
+    Listpack(&'a [u8]),
+    /// A hash table.
+    Table(&'a FieldTable),
 }
 
 /// The listpack limits (`hash-max-listpack-entries`, `hash-max-listpack-value`).
@@ -131,26 +153,30 @@ fn canonical_integer(field: &[u8]) -> Option<i64> {
     (itoa::Buffer::new().format(n).as_bytes() == field).then_some(n)
 }
 
-/// Offsets of `field` and of its value in a hash listpack.
+/// True when the listpack element `stored` is `field` (`as_integer` is its canonical integer).
+fn same_field(stored: Item<'_>, field: &[u8], as_integer: Option<i64>) -> bool {
+    match stored {
+        Entry::Int(n) => as_integer == Some(n),
+        Entry::Bytes(bytes) => bytes == field,
+    }
+}
+
+/// Offsets of `field` and of its value in a hash listpack being edited.
 fn listpack_find(lp: &Listpack, field: &[u8]) -> Option<(usize, usize)> {
     let as_integer = canonical_integer(field);
     let mut offset = lp.first()?;
     loop {
         let value = lp.next(offset)?;
-        let found = match lp.get(offset) {
-            Entry::Int(n) => as_integer == Some(n),
-            Entry::Bytes(bytes) => bytes == field,
-        };
-        if found {
+        if same_field(lp.get(offset), field, as_integer) {
             return Some((offset, value));
         }
         offset = lp.next(value)?;
     }
 }
 
-/// The field/value pairs of a hash listpack.
-fn listpack_pairs(lp: &Listpack) -> impl Iterator<Item = (Item<'_>, Item<'_>)> + '_ {
-    let mut items = lp.iter();
+/// The field/value pairs of hash listpack bytes.
+fn pairs(bytes: &[u8]) -> impl Iterator<Item = (Item<'_>, Item<'_>)> + '_ {
+    let mut items = listpack::entries(bytes);
     std::iter::from_fn(move || Some((items.next()?, items.next()?)))
 }
 
@@ -163,250 +189,141 @@ impl Default for Hash {
 impl Hash {
     /// An empty hash (a listpack, as Valkey creates them).
     pub fn new() -> Self {
-        Hash::Listpack(Listpack::new())
+        HashData::new().into_hash()
     }
 
-    /// Number of stored fields, counting expired fields not yet reclaimed (HLEN).
-    pub fn len(&self) -> usize {
+    /// The hash for reading.
+    pub fn as_ref(&self) -> HashRef<'_> {
         match self {
-            Hash::Listpack(lp) => lp.len() / 2,
-            Hash::Table(table) => table.len(),
+            Hash::Listpack(blob) => HashRef::Listpack(blob.as_slice()),
+            Hash::Table(table) => HashRef::Table(table.get()),
+        }
+    }
+
+    /// Takes the hash apart for modification; [`HashData::into_hash`] puts it back.
+    pub fn into_data(self) -> HashData {
+        match self {
+            Hash::Listpack(blob) => {
+                // A blob only ever holds bytes a `Listpack` produced, so this always succeeds; were
+                // it not to, the hash would read as empty rather than take the server down.
+                HashData::Listpack(Listpack::from_bytes(blob.into_vec()).unwrap_or_default())
+            }
+            Hash::Table(table) => HashData::Table(table.into_box()),
+        }
+    }
+
+    /// Reclaims up to `limit` fields whose TTL passed at `now_ms` (active expiry). Returns how many.
+    pub fn remove_expired(&mut self, now_ms: i64, limit: usize) -> usize {
+        match self {
+            Hash::Listpack(_) => 0,
+            Hash::Table(table) => table.get_mut().remove_expired(now_ms, limit),
+        }
+    }
+}
+
+impl Clone for Hash {
+    /// Copies the fields live now (see [`HashRef::live_copy`]); COPY duplicates values through `Clone`.
+    fn clone(&self) -> Self {
+        self.as_ref().live_copy(crate::server::unix_ms())
+    }
+}
+
+impl PartialEq for Hash {
+    fn eq(&self, other: &Self) -> bool {
+        match (self.as_ref(), other.as_ref()) {
+            (HashRef::Listpack(a), HashRef::Listpack(b)) => a == b,
+            (HashRef::Table(a), HashRef::Table(b)) => {
+                a.len() == b.len() && a.iter().all(|(field, found)| b.get(field) == Some(found))
+            }
+            _ => false,
+        }
+    }
+}
+
+impl std::fmt::Debug for Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.as_ref() {
+            HashRef::Listpack(bytes) => f
+                .debug_map()
+                .entries(pairs(bytes).map(|(k, v)| {
+                    (
+                        String::from_utf8_lossy(&k.to_vec()).into_owned(),
+                        String::from_utf8_lossy(&v.to_vec()).into_owned(),
+                    )
+                }))
+                .finish(),
+            HashRef::Table(table) => table.fmt(f),
+        }
+    }
+}
+
+impl<'a> HashRef<'a> {
+    /// Number of stored fields, counting expired fields not yet reclaimed (HLEN).
+    pub fn len(self) -> usize {
+        match self {
+            HashRef::Listpack(bytes) => listpack::element_count(bytes) / 2,
+            HashRef::Table(table) => table.len(),
         }
     }
 
     /// True when no field is stored.
-    pub fn is_empty(&self) -> bool {
+    pub fn is_empty(self) -> bool {
         self.len() == 0
     }
 
     /// The name OBJECT ENCODING reports.
-    pub fn encoding_name(&self) -> &'static str {
+    pub fn encoding_name(self) -> &'static str {
         match self {
-            Hash::Listpack(_) => "listpack",
-            Hash::Table(_) => "hashtable",
+            HashRef::Listpack(_) => "listpack",
+            HashRef::Table(_) => "hashtable",
         }
     }
 
     /// True when some stored field has a TTL.
-    pub fn has_volatile_fields(&self) -> bool {
+    pub fn has_volatile_fields(self) -> bool {
         match self {
-            Hash::Listpack(_) => false,
-            Hash::Table(table) => table.volatile_len() > 0,
-        }
-    }
-
-    /// Converts a listpack to the hash-table encoding (never the other way, like Valkey).
-    pub fn convert_to_table(&mut self) {
-        let Hash::Listpack(lp) = self else { return };
-        let mut table = FieldTable::new();
-        for (field, value) in listpack_pairs(lp) {
-            table.insert(&field.to_vec(), &value.to_vec(), None);
-        }
-        *self = Hash::Table(Box::new(table));
-    }
-
-    /// Valkey's `hashTypeTryConversion` before storing `args` (alternating fields and values): converts
-    /// when they are more pairs than a listpack holds (even if fields repeat), when one of them is too
-    /// long, or when the listpack would pass 1 GiB.
-    pub fn convert_for_input(&mut self, args: &[impl AsRef<[u8]>], limits: Limits) {
-        let Hash::Listpack(lp) = self else { return };
-        if args.len() / 2 > limits.max_entries {
-            self.convert_to_table();
-            return;
-        }
-        let mut sum = 0usize;
-        for arg in args {
-            let len = arg.as_ref().len();
-            if len > limits.max_value {
-                self.convert_to_table();
-                return;
-            }
-            sum = sum.saturating_add(len);
-        }
-        if lp.byte_len().saturating_add(sum) > LISTPACK_MAX_SAFETY_SIZE {
-            self.convert_to_table();
+            HashRef::Listpack(_) => false,
+            HashRef::Table(table) => table.volatile_len() > 0,
         }
     }
 
     /// The value of `field` if it is live at `now_ms`.
-    pub fn get(&self, field: &[u8], now_ms: i64) -> Option<Item<'_>> {
+    pub fn get(self, field: &[u8], now_ms: i64) -> Option<Item<'a>> {
         self.get_with_expiry(field, now_ms).map(|(value, _)| value)
     }
 
     /// The value of `field` and its expiry, if the field is live at `now_ms`.
-    pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(Item<'_>, Option<i64>)> {
+    pub fn get_with_expiry(self, field: &[u8], now_ms: i64) -> Option<(Item<'a>, Option<i64>)> {
         match self {
-            Hash::Listpack(lp) => listpack_find(lp, field).map(|(_, value)| (lp.get(value), None)),
-            Hash::Table(table) => table
+            HashRef::Listpack(bytes) => {
+                let as_integer = canonical_integer(field);
+                pairs(bytes)
+                    .find(|(stored, _)| same_field(*stored, field, as_integer))
+                    .map(|(_, value)| (value, None))
+            }
+            HashRef::Table(table) => table
                 .get_live(field, now_ms)
-                .map(|value| (Entry::Bytes(value.bytes()), value.expire_at())),
+                .map(|found| (Entry::Bytes(found.value), found.expire_at)),
         }
     }
 
     /// True when `field` is live at `now_ms`.
-    pub fn contains(&self, field: &[u8], now_ms: i64) -> bool {
+    pub fn contains(self, field: &[u8], now_ms: i64) -> bool {
         self.get_with_expiry(field, now_ms).is_some()
     }
 
-    /// Valkey's `hashTypeSet`: stores `field` with `value` and the expiry `expire_at_ms`; with
-    /// `keep_ttl` a live field keeps its current expiry instead. A listpack converts first when the
-    /// field gets a TTL or either string is too long, and after the insert when it holds too many pairs.
-    pub fn set(
-        &mut self,
-        field: &[u8],
-        value: &[u8],
-        expire_at_ms: Option<i64>,
-        keep_ttl: bool,
-        limits: Limits,
-        now_ms: i64,
-    ) -> SetOutcome {
-        if matches!(self, Hash::Listpack(_))
-            && (expire_at_ms.is_some()
-                || field.len() > limits.max_value
-                || value.len() > limits.max_value)
-        {
-            self.convert_to_table();
-        }
-        match self {
-            Hash::Listpack(lp) => {
-                let outcome = match listpack_find(lp, field) {
-                    Some((_, value_at)) => {
-                        lp.replace(value_at, value);
-                        SetOutcome::Updated
-                    }
-                    None => {
-                        lp.push_back(field);
-                        lp.push_back(value);
-                        SetOutcome::Inserted
-                    }
-                };
-                if lp.len() / 2 > limits.max_entries {
-                    self.convert_to_table();
-                }
-                outcome
-            }
-            Hash::Table(table) => match table.get(field) {
-                None => {
-                    table.insert(field, value, expire_at_ms);
-                    SetOutcome::Inserted
-                }
-                Some(existing) => {
-                    let expired = existing.is_expired(now_ms);
-                    let expiry = if keep_ttl && !expired {
-                        existing.expire_at()
-                    } else {
-                        expire_at_ms
-                    };
-                    table.insert(field, value, expiry);
-                    if expired {
-                        SetOutcome::ReplacedExpired
-                    } else {
-                        SetOutcome::Updated
-                    }
-                }
-            },
-        }
-    }
-
-    /// Deletes `field` if it is live at `now_ms` (an expired field is left for active expiry, as in
-    /// Valkey). Returns true when it was deleted.
-    pub fn remove(&mut self, field: &[u8], now_ms: i64) -> bool {
-        match self {
-            Hash::Listpack(lp) => match listpack_find(lp, field) {
-                Some((field_at, _)) => {
-                    let value_at = lp.remove(field_at);
-                    lp.remove(value_at);
-                    true
-                }
-                None => false,
-            },
-            Hash::Table(table) => {
-                if table.get_live(field, now_ms).is_none() {
-                    return false;
-                }
-                table.remove(field).is_some()
-            }
-        }
-    }
-
-    /// Valkey's `hashTypeSetExpire`: sets the absolute expiry of `field` under `conditions`, deleting
-    /// the field when the time has already passed. A listpack field counts as having no TTL; a
-    /// listpack converts only when a TTL is actually stored.
-    pub fn set_expiry(
-        &mut self,
-        field: &[u8],
-        expire_at_ms: i64,
-        conditions: ExpireConditions,
-        now_ms: i64,
-    ) -> ExpireOutcome {
-        let already_passed = expire_at_ms <= now_ms;
-        if let Hash::Listpack(lp) = self {
-            if listpack_find(lp, field).is_none() {
-                return ExpireOutcome::NoField;
-            }
-            if conditions.xx || conditions.gt {
-                return ExpireOutcome::ConditionNotMet;
-            }
-            if already_passed {
-                self.remove(field, now_ms);
-                return ExpireOutcome::Deleted;
-            }
-            self.convert_to_table();
-        }
-        let Hash::Table(table) = self else {
-            return ExpireOutcome::NoField;
-        };
-        let Some(current) = table.get_live(field, now_ms).map(FieldValue::expire_at) else {
-            return ExpireOutcome::NoField;
-        };
-        let refused = (conditions.nx && current.is_some())
-            || (conditions.xx && current.is_none())
-            || (conditions.gt && current.is_none_or(|at| expire_at_ms <= at))
-            || (conditions.lt && current.is_some_and(|at| expire_at_ms >= at));
-        if refused {
-            return ExpireOutcome::ConditionNotMet;
-        }
-        if already_passed {
-            table.remove(field);
-            return ExpireOutcome::Deleted;
-        }
-        table.set_expiry(field, Some(expire_at_ms));
-        ExpireOutcome::Set
-    }
-
-    /// Removes the TTL of `field` (HPERSIST).
-    pub fn persist(&mut self, field: &[u8], now_ms: i64) -> PersistOutcome {
-        match self {
-            Hash::Listpack(lp) => {
-                if listpack_find(lp, field).is_some() {
-                    PersistOutcome::NoTtl
-                } else {
-                    PersistOutcome::NoField
-                }
-            }
-            Hash::Table(table) => match table.get_live(field, now_ms).map(FieldValue::expire_at) {
-                None => PersistOutcome::NoField,
-                Some(None) => PersistOutcome::NoTtl,
-                Some(Some(_)) => {
-                    table.set_expiry(field, None);
-                    PersistOutcome::Persisted
-                }
-            },
-        }
-    }
-
     /// Calls `visit` with every field and value live at `now_ms`, in storage order.
-    pub fn for_each<'a>(&'a self, now_ms: i64, mut visit: impl FnMut(Item<'a>, Item<'a>)) {
+    pub fn for_each(self, now_ms: i64, mut visit: impl FnMut(Item<'a>, Item<'a>)) {
         match self {
-            Hash::Listpack(lp) => {
-                for (field, value) in listpack_pairs(lp) {
+            HashRef::Listpack(bytes) => {
+                for (field, value) in pairs(bytes) {
                     visit(field, value);
                 }
             }
-            Hash::Table(table) => {
-                for (field, value) in table.iter() {
-                    if !value.is_expired(now_ms) {
-                        visit(Entry::Bytes(field), Entry::Bytes(value.bytes()));
+            HashRef::Table(table) => {
+                for (field, found) in table.iter() {
+                    if !found.is_expired(now_ms) {
+                        visit(Entry::Bytes(field), Entry::Bytes(found.value));
                     }
                 }
             }
@@ -415,15 +332,15 @@ impl Hash {
 
     /// One HSCAN step: visits the live fields of the bucket `cursor` selects and returns the next cursor.
     /// A listpack is visited whole in one step (cursor 0 comes back), as Valkey does.
-    pub fn scan(&self, cursor: u64, now_ms: i64, mut visit: impl FnMut(Item<'_>, Item<'_>)) -> u64 {
+    pub fn scan(self, cursor: u64, now_ms: i64, mut visit: impl FnMut(Item<'_>, Item<'_>)) -> u64 {
         match self {
-            Hash::Listpack(_) => {
+            HashRef::Listpack(_) => {
                 self.for_each(now_ms, visit);
                 0
             }
-            Hash::Table(table) => table.scan(cursor, |field, value| {
-                if !value.is_expired(now_ms) {
-                    visit(Entry::Bytes(field), Entry::Bytes(value.bytes()));
+            HashRef::Table(table) => table.scan(cursor, |field, found| {
+                if !found.is_expired(now_ms) {
+                    visit(Entry::Bytes(field), Entry::Bytes(found.value));
                 }
             }),
         }
@@ -431,33 +348,27 @@ impl Hash {
 
     /// A field live at `now_ms` chosen at random, with its value. In a hash table, gives up (like
     /// Valkey) after 100 draws that all met expired fields.
-    pub fn random_field<'a>(
-        &'a self,
-        now_ms: i64,
-        rng: &mut impl Rng,
-    ) -> Option<(Item<'a>, Item<'a>)> {
+    pub fn random_field(self, now_ms: i64, rng: &mut impl Rng) -> Option<(Item<'a>, Item<'a>)> {
         match self {
-            Hash::Listpack(lp) => {
-                let pairs = lp.len() / 2;
-                if pairs == 0 {
+            HashRef::Listpack(bytes) => {
+                let count = self.len();
+                if count == 0 {
                     return None;
                 }
-                let field_at = lp.seek(2 * rng.gen_range(0..pairs) as i64)?;
-                let value_at = lp.next(field_at)?;
-                Some((lp.get(field_at), lp.get(value_at)))
+                pairs(bytes).nth(rng.gen_range(0..count))
             }
-            Hash::Table(table) => (0..RANDOM_TRIES).find_map(|_| {
-                let (field, value) = table.random_entry(rng)?;
-                (!value.is_expired(now_ms))
-                    .then(|| (Entry::Bytes(field), Entry::Bytes(value.bytes())))
+            HashRef::Table(table) => (0..RANDOM_TRIES).find_map(|_| {
+                let (field, found) = table.random_entry(rng)?;
+                (!found.is_expired(now_ms))
+                    .then_some((Entry::Bytes(field), Entry::Bytes(found.value)))
             }),
         }
     }
 
     /// HRANDFIELD with a count: `count` picks that may repeat when `unique` is false (stopping early
     /// only if no live field can be found); otherwise up to `count` distinct live fields.
-    pub fn random_fields<'a>(
-        &'a self,
+    pub fn random_fields(
+        self,
         count: usize,
         unique: bool,
         now_ms: i64,
@@ -465,13 +376,13 @@ impl Hash {
         mut visit: impl FnMut(Item<'a>, Item<'a>),
     ) {
         if !unique || count == 1 {
-            if let Hash::Listpack(lp) = self {
-                let pairs: Vec<_> = listpack_pairs(lp).collect();
-                if pairs.is_empty() {
+            if let HashRef::Listpack(bytes) = self {
+                let all: Vec<_> = pairs(bytes).collect();
+                if all.is_empty() {
                     return;
                 }
                 for _ in 0..count {
-                    let (field, value) = pairs[rng.gen_range(0..pairs.len())];
+                    let (field, value) = all[rng.gen_range(0..all.len())];
                     visit(field, value);
                 }
                 return;
@@ -489,7 +400,7 @@ impl Hash {
             self.for_each(now_ms, visit);
             return;
         }
-        if matches!(self, Hash::Listpack(_)) || count.saturating_mul(SUB_STRATEGY_MUL) > size {
+        if matches!(self, HashRef::Listpack(_)) || count.saturating_mul(SUB_STRATEGY_MUL) > size {
             // Pick which live fields to keep, then emit them in storage order.
             let mut live = Vec::with_capacity(size);
             self.for_each(now_ms, |field, value| live.push((field, value)));
@@ -520,54 +431,282 @@ impl Hash {
         }
     }
 
-    /// Reclaims up to `limit` fields whose TTL passed at `now_ms` (active expiry). Returns how many.
-    pub fn remove_expired(&mut self, now_ms: i64, limit: usize) -> usize {
-        match self {
-            Hash::Listpack(_) => 0,
-            Hash::Table(table) => table.remove_expired(now_ms, limit),
-        }
-    }
-
-    /// Returns spare capacity of a listpack to the allocator after a write.
-    pub fn shrink_to_fit(&mut self) {
-        if let Hash::Listpack(lp) = self {
-            lp.shrink_to_fit();
-        }
-    }
-
     /// A copy holding the fields live at `now_ms` (Valkey's `hashTypeDup`: COPY drops expired fields,
     /// and keeps the encoding even if nothing is left).
-    pub fn live_copy(&self, now_ms: i64) -> Hash {
+    pub fn live_copy(self, now_ms: i64) -> Hash {
         match self {
-            Hash::Listpack(lp) => Hash::Listpack(lp.clone()),
-            Hash::Table(table) => {
+            HashRef::Listpack(bytes) => match ListpackBlob::new(bytes.to_vec()) {
+                Ok(blob) => Hash::Listpack(blob),
+                Err(bytes) => {
+                    HashData::Listpack(Listpack::from_bytes(bytes).unwrap_or_default()).into_hash()
+                }
+            },
+            HashRef::Table(table) => {
                 let mut copy = FieldTable::new();
-                for (field, value) in table.iter() {
-                    if !value.is_expired(now_ms) {
-                        copy.insert(field, value.bytes(), value.expire_at());
+                copy.reserve(table.len());
+                for (field, found) in table.iter() {
+                    if !found.is_expired(now_ms) {
+                        copy.insert(field, found.value, found.expire_at);
                     }
                 }
-                Hash::Table(Box::new(copy))
+                Hash::Table(TableBox::new(Box::new(copy)))
             }
         }
     }
 }
 
-impl Clone for Hash {
-    /// Copies the fields live now (see [`Hash::live_copy`]); COPY duplicates values through `Clone`.
-    fn clone(&self) -> Self {
-        self.live_copy(crate::server::unix_ms())
+impl Default for HashData {
+    fn default() -> Self {
+        Self::new()
     }
 }
 
-impl PartialEq for Hash {
-    fn eq(&self, other: &Self) -> bool {
-        match (self, other) {
-            (Hash::Listpack(a), Hash::Listpack(b)) => a == b,
-            (Hash::Table(a), Hash::Table(b)) => {
-                a.len() == b.len() && a.iter().all(|(field, value)| b.get(field) == Some(value))
+impl HashData {
+    /// An empty hash (a listpack).
+    pub fn new() -> Self {
+        HashData::Listpack(Listpack::new())
+    }
+
+    /// Puts the hash back together for storage (a listpack shrinks to its exact size).
+    pub fn into_hash(self) -> Hash {
+        match self {
+            HashData::Listpack(lp) => match ListpackBlob::new(lp.into_bytes()) {
+                Ok(blob) => Hash::Listpack(blob),
+                // A listpack's header always states its size; keep the fields whatever happens.
+                Err(bytes) => {
+                    let mut table = FieldTable::new();
+                    for (field, value) in pairs(&bytes) {
+                        table.insert(&field.to_vec(), &value.to_vec(), None);
+                    }
+                    Hash::Table(TableBox::new(Box::new(table)))
+                }
+            },
+            HashData::Table(table) => Hash::Table(TableBox::new(table)),
+        }
+    }
+
+    /// The hash for reading.
+    pub fn as_ref(&self) -> HashRef<'_> {
+        match self {
+            HashData::Listpack(lp) => HashRef::Listpack(lp.as_bytes()),
+            HashData::Table(table) => HashRef::Table(table),
+        }
+    }
+
+    /// Number of stored fields, counting expired fields not yet reclaimed.
+    pub fn len(&self) -> usize {
+        self.as_ref().len()
+    }
+
+    /// True when no field is stored.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when some stored field has a TTL.
+    pub fn has_volatile_fields(&self) -> bool {
+        self.as_ref().has_volatile_fields()
+    }
+
+    /// The value of `field` if it is live at `now_ms`.
+    pub fn get(&self, field: &[u8], now_ms: i64) -> Option<Item<'_>> {
+        self.as_ref().get(field, now_ms)
+    }
+
+    /// The value of `field` and its expiry, if the field is live at `now_ms`.
+    pub fn get_with_expiry(&self, field: &[u8], now_ms: i64) -> Option<(Item<'_>, Option<i64>)> {
+        self.as_ref().get_with_expiry(field, now_ms)
+    }
+
+    /// True when `field` is live at `now_ms`.
+    pub fn contains(&self, field: &[u8], now_ms: i64) -> bool {
+        self.as_ref().contains(field, now_ms)
+    }
+
+    /// Converts a listpack to the hash-table encoding (never the other way, like Valkey).
+    pub fn convert_to_table(&mut self) {
+        let HashData::Listpack(lp) = self else { return };
+        let mut table = FieldTable::new();
+        table.reserve(lp.len() / 2);
+        for (field, value) in pairs(lp.as_bytes()) {
+            table.insert(&field.to_vec(), &value.to_vec(), None);
+        }
+        *self = HashData::Table(Box::new(table));
+    }
+
+    /// Valkey's `hashTypeTryConversion` before storing `args` (alternating fields and values): converts
+    /// when they are more pairs than a listpack holds (even if fields repeat), when one of them is too
+    /// long, or when the listpack would pass 1 GiB.
+    pub fn convert_for_input(&mut self, args: &[impl AsRef<[u8]>], limits: Limits) {
+        let HashData::Listpack(lp) = self else { return };
+        let pairs = args.len() / 2;
+        if pairs > limits.max_entries {
+            self.convert_to_table();
+            if let HashData::Table(table) = self {
+                table.reserve(pairs);
             }
-            _ => false,
+            return;
+        }
+        let mut sum = 0usize;
+        for arg in args {
+            let len = arg.as_ref().len();
+            if len > limits.max_value {
+                self.convert_to_table();
+                return;
+            }
+            sum = sum.saturating_add(len);
+        }
+        if lp.byte_len().saturating_add(sum) > LISTPACK_MAX_SAFETY_SIZE {
+            self.convert_to_table();
+        }
+    }
+
+    /// Valkey's `hashTypeSet`: stores `field` with `value` and the expiry `expire_at_ms`; with
+    /// `keep_ttl` a live field keeps its current expiry instead. A listpack converts first when the
+    /// field gets a TTL or either string is too long, and after the insert when it holds too many pairs.
+    pub fn set(
+        &mut self,
+        field: &[u8],
+        value: &[u8],
+        expire_at_ms: Option<i64>,
+        keep_ttl: bool,
+        limits: Limits,
+        now_ms: i64,
+    ) -> SetOutcome {
+        if matches!(self, HashData::Listpack(_))
+            && (expire_at_ms.is_some()
+                || field.len() > limits.max_value
+                || value.len() > limits.max_value)
+        {
+            self.convert_to_table();
+        }
+        match self {
+            HashData::Listpack(lp) => {
+                let outcome = match listpack_find(lp, field) {
+                    Some((_, value_at)) => {
+                        lp.replace(value_at, value);
+                        SetOutcome::Updated
+                    }
+                    None => {
+                        lp.push_back(field);
+                        lp.push_back(value);
+                        SetOutcome::Inserted
+                    }
+                };
+                if lp.len() / 2 > limits.max_entries {
+                    self.convert_to_table();
+                }
+                outcome
+            }
+            HashData::Table(table) => match table.get(field) {
+                None => {
+                    table.insert(field, value, expire_at_ms);
+                    SetOutcome::Inserted
+                }
+                Some(existing) => {
+                    let expired = existing.is_expired(now_ms);
+                    let expiry = if keep_ttl && !expired {
+                        existing.expire_at
+                    } else {
+                        expire_at_ms
+                    };
+                    table.insert(field, value, expiry);
+                    if expired {
+                        SetOutcome::ReplacedExpired
+                    } else {
+                        SetOutcome::Updated
+                    }
+                }
+            },
+        }
+    }
+
+    /// Deletes `field` if it is live at `now_ms` (an expired field is left for active expiry, as in
+    /// Valkey). Returns true when it was deleted.
+    pub fn remove(&mut self, field: &[u8], now_ms: i64) -> bool {
+        match self {
+            HashData::Listpack(lp) => match listpack_find(lp, field) {
+                Some((field_at, _)) => {
+                    let value_at = lp.remove(field_at);
+                    lp.remove(value_at);
+                    true
+                }
+                None => false,
+            },
+            HashData::Table(table) => {
+                if table.get_live(field, now_ms).is_none() {
+                    return false;
+                }
+                table.remove(field)
+            }
+        }
+    }
+
+    /// Valkey's `hashTypeSetExpire`: sets the absolute expiry of `field` under `conditions`, deleting
+    /// the field when the time has already passed. A listpack field counts as having no TTL; a
+    /// listpack converts only when a TTL is actually stored.
+    pub fn set_expiry(
+        &mut self,
+        field: &[u8],
+        expire_at_ms: i64,
+        conditions: ExpireConditions,
+        now_ms: i64,
+    ) -> ExpireOutcome {
+        let already_passed = expire_at_ms <= now_ms;
+        if let HashData::Listpack(lp) = self {
+            if listpack_find(lp, field).is_none() {
+                return ExpireOutcome::NoField;
+            }
+            if conditions.xx || conditions.gt {
+                return ExpireOutcome::ConditionNotMet;
+            }
+            if already_passed {
+                self.remove(field, now_ms);
+                return ExpireOutcome::Deleted;
+            }
+            self.convert_to_table();
+        }
+        let HashData::Table(table) = self else {
+            return ExpireOutcome::NoField;
+        };
+        let Some(current) = table.get_live(field, now_ms).map(|found| found.expire_at) else {
+            return ExpireOutcome::NoField;
+        };
+        let refused = (conditions.nx && current.is_some())
+            || (conditions.xx && current.is_none())
+            || (conditions.gt && current.is_none_or(|at| expire_at_ms <= at))
+            || (conditions.lt && current.is_some_and(|at| expire_at_ms >= at));
+        if refused {
+            return ExpireOutcome::ConditionNotMet;
+        }
+        if already_passed {
+            table.remove(field);
+            return ExpireOutcome::Deleted;
+        }
+        table.set_expiry(field, Some(expire_at_ms));
+        ExpireOutcome::Set
+    }
+
+    /// Removes the TTL of `field` (HPERSIST).
+    pub fn persist(&mut self, field: &[u8], now_ms: i64) -> PersistOutcome {
+        match self {
+            HashData::Listpack(lp) => {
+                if listpack_find(lp, field).is_some() {
+                    PersistOutcome::NoTtl
+                } else {
+                    PersistOutcome::NoField
+                }
+            }
+            HashData::Table(table) => {
+                match table.get_live(field, now_ms).map(|found| found.expire_at) {
+                    None => PersistOutcome::NoField,
+                    Some(None) => PersistOutcome::NoTtl,
+                    Some(Some(_)) => {
+                        table.set_expiry(field, None);
+                        PersistOutcome::Persisted
+                    }
+                }
+            }
         }
     }
 }
@@ -592,9 +731,9 @@ mod tests {
         item.to_vec()
     }
 
-    fn contents(hash: &Hash, now_ms: i64) -> BTreeMap<Vec<u8>, Vec<u8>> {
+    fn contents(hash: &HashData, now_ms: i64) -> BTreeMap<Vec<u8>, Vec<u8>> {
         let mut out = BTreeMap::new();
-        hash.for_each(now_ms, |field, value| {
+        hash.as_ref().for_each(now_ms, |field, value| {
             out.insert(text(field), text(value));
         });
         out
@@ -602,7 +741,7 @@ mod tests {
 
     #[test]
     fn listpack_converts_on_count_length_and_ttl() {
-        let mut hash = Hash::new();
+        let mut hash = HashData::new();
         for i in 0..4 {
             let field = format!("f{i}");
             assert_eq!(
@@ -610,7 +749,7 @@ mod tests {
                 SetOutcome::Inserted
             );
         }
-        assert_eq!(hash.encoding_name(), "listpack");
+        assert_eq!(hash.as_ref().encoding_name(), "listpack");
         assert_eq!(
             hash.set(b"f0", b"2", None, false, SMALL, NOW),
             SetOutcome::Updated
@@ -619,26 +758,26 @@ mod tests {
             hash.set(b"f4", b"1", None, false, SMALL, NOW),
             SetOutcome::Inserted
         );
-        assert_eq!(hash.encoding_name(), "hashtable");
+        assert_eq!(hash.as_ref().encoding_name(), "hashtable");
 
-        let mut long = Hash::new();
+        let mut long = HashData::new();
         long.set(b"f", b"123456789", None, false, SMALL, NOW);
-        assert_eq!(long.encoding_name(), "hashtable");
+        assert_eq!(long.as_ref().encoding_name(), "hashtable");
 
-        let mut many = Hash::new();
+        let mut many = HashData::new();
         many.convert_for_input(
             &[b"a", b"1", b"a", b"1", b"a", b"1", b"a", b"1", b"a", b"1"],
             SMALL,
         );
-        assert_eq!(many.encoding_name(), "hashtable");
+        assert_eq!(many.as_ref().encoding_name(), "hashtable");
 
-        let mut volatile = Hash::new();
+        let mut volatile = HashData::new();
         volatile.set(b"a", b"1", None, false, SMALL, NOW);
         assert_eq!(
             volatile.set_expiry(b"zz", NOW + 10, ExpireConditions::default(), NOW),
             ExpireOutcome::NoField
         );
-        assert_eq!(volatile.encoding_name(), "listpack");
+        assert_eq!(volatile.as_ref().encoding_name(), "listpack");
         let xx = ExpireConditions {
             xx: true,
             ..Default::default()
@@ -647,18 +786,18 @@ mod tests {
             volatile.set_expiry(b"a", NOW + 10, xx, NOW),
             ExpireOutcome::ConditionNotMet
         );
-        assert_eq!(volatile.encoding_name(), "listpack");
+        assert_eq!(volatile.as_ref().encoding_name(), "listpack");
         assert_eq!(
             volatile.set_expiry(b"a", NOW + 10, ExpireConditions::default(), NOW),
             ExpireOutcome::Set
         );
-        assert_eq!(volatile.encoding_name(), "hashtable");
+        assert_eq!(volatile.as_ref().encoding_name(), "hashtable");
         assert!(volatile.has_volatile_fields());
     }
 
     #[test]
     fn integer_fields_match_only_their_canonical_text() {
-        let mut hash = Hash::new();
+        let mut hash = HashData::new();
         hash.set(b"12", b"a", None, false, SMALL, NOW);
         hash.set(b"-7", b"b", None, false, SMALL, NOW);
         assert_eq!(hash.get(b"12", NOW), Some(Entry::Bytes(b"a")));
@@ -669,7 +808,7 @@ mod tests {
 
     #[test]
     fn expired_fields_are_hidden_but_counted_until_reclaimed() {
-        let mut hash = Hash::new();
+        let mut hash = HashData::new();
         hash.set(b"a", b"1", None, false, SMALL, NOW);
         hash.set(b"b", b"2", None, false, SMALL, NOW);
         let none = ExpireConditions::default();
@@ -686,7 +825,7 @@ mod tests {
             hash.set_expiry(b"a", later + 100, none, later),
             ExpireOutcome::NoField
         );
-        assert_eq!(hash.live_copy(later).len(), 1);
+        assert_eq!(hash.as_ref().live_copy(later).as_ref().len(), 1);
         // An overwrite treats the expired field as new and drops its TTL.
         assert_eq!(
             hash.set(b"a", b"3", None, true, SMALL, later),
@@ -701,13 +840,15 @@ mod tests {
             hash.set_expiry(b"b", NOW + 1, none, NOW),
             ExpireOutcome::Set
         );
-        assert_eq!(hash.remove_expired(NOW + 1, 10), 1);
+        let mut stored = hash.into_hash();
+        assert_eq!(stored.remove_expired(NOW + 1, 10), 1);
+        let hash = stored.into_data();
         assert_eq!(hash.len(), 1);
     }
 
     #[test]
     fn expire_conditions_follow_valkey() {
-        let mut hash = Hash::new();
+        let mut hash = HashData::new();
         hash.set(b"a", b"1", Some(NOW + 100), false, SMALL, NOW);
         let gt = ExpireConditions {
             gt: true,
@@ -759,7 +900,7 @@ mod tests {
                 max_value: 0,
             },
         ] {
-            let mut hash = Hash::new();
+            let mut hash = HashData::new();
             for i in 0..4 {
                 hash.set(format!("f{i}").as_bytes(), b"v", None, false, limits, NOW);
             }
@@ -771,7 +912,8 @@ mod tests {
                 (1, true, 1),
             ] {
                 let mut fields = Vec::new();
-                hash.random_fields(count, unique, NOW, &mut rng, |f, _| fields.push(text(f)));
+                hash.as_ref()
+                    .random_fields(count, unique, NOW, &mut rng, |f, _| fields.push(text(f)));
                 assert_eq!(fields.len(), expected);
                 if unique {
                     let distinct: HashSet<_> = fields.iter().collect();
@@ -779,7 +921,7 @@ mod tests {
                 }
             }
         }
-        let mut big = Hash::new();
+        let mut big = HashData::new();
         let none = ExpireConditions::default();
         for i in 0..100 {
             let field = format!("f{i}");
@@ -789,9 +931,10 @@ mod tests {
             }
         }
         let mut fields = HashSet::new();
-        big.random_fields(10, true, NOW + 1, &mut rng, |f, _| {
-            assert!(fields.insert(text(f)));
-        });
+        big.as_ref()
+            .random_fields(10, true, NOW + 1, &mut rng, |f, _| {
+                assert!(fields.insert(text(f)));
+            });
         assert!(fields.len() <= 10);
         assert!(fields
             .iter()
@@ -839,7 +982,7 @@ mod tests {
         #[test]
         fn matches_a_map(ops in prop::collection::vec(op(), 0..200), max_entries in 0usize..8, max_value in 0usize..20) {
             let limits = Limits { max_entries, max_value };
-            let mut hash = Hash::new();
+            let mut hash = HashData::new();
             let mut model: BTreeMap<Vec<u8>, (Vec<u8>, Option<i64>)> = BTreeMap::new();
             let mut now = 0i64;
             for op in ops {
@@ -888,7 +1031,9 @@ mod tests {
                     Op::Tick(step) => {
                         now += step;
                         if step == 0 {
-                            hash.remove_expired(now, usize::MAX);
+                            let mut stored = hash.into_hash();
+                            stored.remove_expired(now, usize::MAX);
+                            hash = stored.into_data();
                         }
                     }
                 }
@@ -896,7 +1041,7 @@ mod tests {
                 let live: BTreeMap<_, _> = model.iter().map(|(k, (v, _))| (k.clone(), v.clone())).collect();
                 prop_assert_eq!(contents(&hash, now), live);
                 prop_assert!(hash.len() >= model.len());
-                if hash.encoding_name() == "listpack" {
+                if hash.as_ref().encoding_name() == "listpack" {
                     prop_assert!(hash.len() <= max_entries);
                 }
                 for (field, (value, expiry)) in &model {

@@ -15,7 +15,7 @@ pub enum Value {
     /// A string (also holds bitmaps and HyperLogLogs).
     Str(Str),
     /// A hash.
-    Hash(Box<Hash>),
+    Hash(Hash),
 }
 
 impl Value {
@@ -31,7 +31,7 @@ impl Value {
     pub fn encoding_name(&self) -> &'static str {
         match self {
             Value::Str(s) => s.encoding_name(),
-            Value::Hash(h) => h.encoding_name(),
+            Value::Hash(h) => h.as_ref().encoding_name(),
         }
     }
 
@@ -39,7 +39,7 @@ impl Value {
     /// for active expiry and INFO `keys_with_volatile_items`.
     pub fn has_volatile_items(&self) -> bool {
         match self {
-            Value::Hash(h) => h.has_volatile_fields(),
+            Value::Hash(h) => h.as_ref().has_volatile_fields(),
             _ => false,
         }
     }
@@ -55,7 +55,7 @@ impl Value {
     /// True for a collection with no items left (which Valkey never keeps under a key).
     pub fn is_empty_collection(&self) -> bool {
         match self {
-            Value::Hash(h) => h.is_empty(),
+            Value::Hash(h) => h.as_ref().is_empty(),
             _ => false,
         }
     }
