@@ -312,12 +312,6 @@ impl Listpack {
         self.bytes.len()
     }
 
-    /// Returns spare capacity to the allocator, so the listpack occupies about its byte length (as
-    /// Valkey's exactly sized listpacks do).
-    pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-    }
-
     /// Number of elements.
     pub fn len(&self) -> usize {
         let count = u16::from_le_bytes([self.bytes[4], self.bytes[5]]);
