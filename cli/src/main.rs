@@ -3,7 +3,11 @@
 
 use anyhow::Context as _;
 
+mod aof_cmd;
 mod compat;
+mod progress;
+mod rdb_cmd;
+mod rdb_dump;
 
 /// jemalloc, as Valkey's default build uses: its size classes (8, 16, 32, 48 ...) fit ferry's compact
 /// keyspace entries tightly, and it keeps fragmentation low under churn.
@@ -49,6 +53,16 @@ enum Command {
     },
     /// Differential compatibility testing: compare a server's replies with a reference's.
     Compat(compat::CompatArgs),
+    /// Inspect, export and convert RDB files (every Redis version 1-12 and Valkey 9's VALKEY080).
+    Rdb {
+        #[command(subcommand)]
+        command: rdb_cmd::RdbCommand,
+    },
+    /// Inspect and export AOFs (single files, RDB preambles, multi-part appendonlydir).
+    Aof {
+        #[command(subcommand)]
+        command: aof_cmd::AofCommand,
+    },
 }
 
 fn serve(args: Vec<String>) -> anyhow::Result<()> {
@@ -86,10 +100,28 @@ fn serve(args: Vec<String>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A closed stdout (`ferry rdb dump ... | head`) ends the command quietly.
+fn exit_quietly_on_closed_pipe(result: anyhow::Result<()>) -> anyhow::Result<()> {
+    match result {
+        Err(error)
+            if error.chain().any(|cause| {
+                cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { args } => serve(args),
         Command::Compat(args) => compat::main(args),
+        Command::Rdb { command } => exit_quietly_on_closed_pipe(rdb_cmd::run(command)),
+        Command::Aof { command } => exit_quietly_on_closed_pipe(aof_cmd::run(command)),
     }
 }

@@ -150,6 +150,34 @@ fn run_against_ferry_on_a_clean_subset_exits_zero() {
 }
 
 #[test]
+fn a_single_case_runs_alone() {
+    let dir = TempDir::new();
+    let valkey = binary(Reference::Valkey91);
+    let run = |case: &str| {
+        compat(
+            &dir.0,
+            &[
+                "run",
+                "--reference-bin",
+                valkey.to_str().unwrap(),
+                "--target-bin",
+                ferry_bin(),
+                "--case",
+                case,
+                "--json",
+            ],
+        )
+    };
+    let output = run("strings:getrange");
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let report = json(&output);
+    assert!(report["cases"].as_u64().unwrap() >= 1, "{report:#}");
+    assert!(report["cases"].as_u64().unwrap() <= 3, "{report:#}");
+    let missing = run("no such case anywhere");
+    assert_eq!(missing.status.code(), Some(2), "{}", describe(&missing));
+}
+
+#[test]
 fn redis7_differences_are_reported_in_json() {
     let dir = TempDir::new();
     let output = valkey_vs_redis7(&dir.0, &["--format", "json"]);

@@ -38,6 +38,13 @@ pub enum Rule {
     AnyInteger,
     /// The same reply type, and the same aggregate length: for replies chosen at random (SRANDMEMBER).
     SameShape,
+    /// Members drawn at random (SPOP, SRANDMEMBER): the same shape, every element a bulk string; when
+    /// the count (argument `count_arg`) is non-negative the target's members are distinct, and when
+    /// the reference gave fewer than the count (the whole set) both gave the same members.
+    RandomMembers {
+        /// Index of the count argument.
+        count_arg: usize,
+    },
     /// INFO: the same section headers in order; the listed fields of the reference present in the
     /// target with a value of the same kind (see [`INFO_FIELDS`]).
     InfoFields,
@@ -149,8 +156,12 @@ pub static RULES: &[RuleEntry] = &[
     ),
     // Randomness.
     entry("RANDOMKEY", Matcher::Any, Rule::NilOrBulk),
-    entry("SRANDMEMBER", Matcher::Any, Rule::SameShape),
-    entry("SPOP", Matcher::Any, Rule::SameShape),
+    entry(
+        "SRANDMEMBER",
+        Matcher::Any,
+        Rule::RandomMembers { count_arg: 2 },
+    ),
+    entry("SPOP", Matcher::Any, Rule::RandomMembers { count_arg: 2 }),
     entry("HRANDFIELD", Matcher::Any, Rule::SameShape),
     entry("ZRANDMEMBER", Matcher::Any, Rule::SameShape),
     // Clocks: the two servers run the same command a few milliseconds apart.
@@ -394,6 +405,7 @@ pub fn equivalent_replies<A: AsRef<[u8]>>(rule: Rule, argv: &[A], r: &Reply, t: 
         Rule::Tolerance(tolerance) => within_tolerance(&r.frame, &t.frame, tolerance),
         Rule::AnyInteger => matches!((&r.frame, &t.frame), (Frame::Integer(_), Frame::Integer(_))),
         Rule::SameShape => same_shape(&r.frame, &t.frame),
+        Rule::RandomMembers { count_arg } => random_members(argv, count_arg, r, t),
         Rule::InfoFields => info_fields(&r.frame, &t.frame),
         Rule::ClientFields => client_fields(&r.frame, &t.frame),
         Rule::Time => is_time(&r.frame) && is_time(&t.frame),
@@ -511,6 +523,35 @@ fn same_shape(r: &Frame, t: &Frame) -> bool {
         (Frame::Map(a), Frame::Map(b)) => a.len() == b.len(),
         _ => true,
     }
+}
+
+fn random_members<A: AsRef<[u8]>>(argv: &[A], count_arg: usize, r: &Reply, t: &Reply) -> bool {
+    if !same_shape(&r.frame, &t.frame) {
+        return false;
+    }
+    let (Some(ref_items), Some(target_items)) = (children(r), children(t)) else {
+        // A single member or nil: the shape is all that can be compared.
+        return true;
+    };
+    let is_bulk = |item: &Reply| matches!(item.frame, Frame::Bulk(Some(_)));
+    if !ref_items.iter().all(is_bulk) || !target_items.iter().all(is_bulk) {
+        return false;
+    }
+    let Some(count) = argv.get(count_arg).and_then(|c| parse_i64(c.as_ref())) else {
+        return true;
+    };
+    if count < 0 {
+        return true;
+    }
+    let (Some(ref_sorted), Some(target_sorted)) = (
+        sorted_raw(&ref_items, false),
+        sorted_raw(&target_items, false),
+    ) else {
+        return false;
+    };
+    let distinct = target_sorted.windows(2).all(|pair| pair[0] != pair[1]);
+    let whole_set = (ref_items.len() as i64) < count;
+    distinct && (!whole_set || ref_sorted == target_sorted)
 }
 
 fn is_time(frame: &Frame) -> bool {
@@ -764,6 +805,36 @@ mod tests {
             b"*1\r\n:9\r\n"
         ));
         assert!(same(&["RANDOMKEY"], b"$1\r\na\r\n", b"$1\r\nb\r\n"));
+        // Random members: distinct for a non-negative count, the whole set when fewer came back.
+        let ab = b"*2\r\n$1\r\na\r\n$1\r\nb\r\n";
+        let ac = b"*2\r\n$1\r\na\r\n$1\r\nc\r\n";
+        let aa = b"*2\r\n$1\r\na\r\n$1\r\na\r\n";
+        assert!(same(&["SRANDMEMBER", "s", "2"], ab, ac));
+        assert!(!same(&["SRANDMEMBER", "s", "2"], ab, aa));
+        assert!(same(&["SRANDMEMBER", "s", "-2"], ab, aa));
+        assert!(!same(&["SRANDMEMBER", "s", "5"], ab, ac));
+        assert!(same(
+            &["SRANDMEMBER", "s", "5"],
+            ab,
+            b"*2\r\n$1\r\nb\r\n$1\r\na\r\n"
+        ));
+        assert!(!same(
+            &["SRANDMEMBER", "s", "2"],
+            ab,
+            b"*2\r\n$1\r\na\r\n:1\r\n"
+        ));
+        assert!(same(&["SPOP", "s"], b"$1\r\na\r\n", b"$1\r\nb\r\n"));
+        assert!(!same(&["SPOP", "s"], b"$1\r\na\r\n", b"$-1\r\n"));
+        assert!(same(
+            &["SPOP", "s", "2"],
+            b"~2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            b"~2\r\n$1\r\nc\r\n$1\r\nb\r\n"
+        ));
+        assert!(!same(
+            &["SPOP", "s", "2"],
+            b"~2\r\n$1\r\na\r\n$1\r\nb\r\n",
+            b"*2\r\n$1\r\nc\r\n$1\r\nb\r\n"
+        ));
         assert!(!same(&["RANDOMKEY"], b"$1\r\na\r\n", b"$-1\r\n"));
         assert!(same(
             &["TIME"],

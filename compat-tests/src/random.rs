@@ -1,5 +1,5 @@
 //! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
-//! hyperloglog, hashes, transactions) with weights, and arguments from small pools so commands collide on the
+//! hyperloglog, hashes, sets, transactions) with weights, and arguments from small pools so commands collide on the
 //! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
 //! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
 //! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
@@ -28,6 +28,8 @@ pub enum Family {
     HyperLogLog,
     /// HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN, the field expiration commands, ...
     Hashes,
+    /// SADD, SREM, SPOP, SINTERSTORE, SSCAN, ... and OBJECT ENCODING of the sets they make.
+    Sets,
     /// MULTI ... EXEC/DISCARD blocks, WATCH, stray EXEC.
     Transactions,
 }
@@ -40,6 +42,7 @@ impl Family {
         Family::Bitmaps,
         Family::HyperLogLog,
         Family::Hashes,
+        Family::Sets,
         Family::Transactions,
     ];
 
@@ -51,6 +54,7 @@ impl Family {
             Family::Bitmaps => "bitmaps",
             Family::HyperLogLog => "hyperloglog",
             Family::Hashes => "hashes",
+            Family::Sets => "sets",
             Family::Transactions => "transactions",
         }
     }
@@ -71,15 +75,19 @@ impl Family {
             Family::Bitmaps => 15,
             Family::HyperLogLog => 10,
             Family::Hashes => 20,
+            Family::Sets => 25,
             Family::Transactions => 5,
         }
     }
 
-    /// Commands per seed of a stream of this family alone, run besides the mixed streams (of
-    /// `count` commands per seed) for families whose share of the mixed stream is too thin.
-    pub fn dedicated_stream_len(self, count: usize) -> usize {
+    /// Commands per seed of a stream of this family alone, run besides the mixed streams when the
+    /// family's share of those is too small to cover it (0: none). A divergence in it replays with
+    /// `FERRY_COMPAT_ONLY=<family>` and the seed and count shown.
+    pub fn own_stream_len(self) -> usize {
         match self {
-            Family::Hashes => count,
+            // With its share of the mixed streams (about 1,400 of 10,000), over 10,000 per run.
+            Family::Hashes => 1800,
+            Family::Sets => 2000,
             _ => 0,
         }
     }
@@ -262,6 +270,90 @@ const BITFIELD_OFFSETS: &[&[u8]] = &[b"0", b"1", b"7", b"#0", b"#1", b"#3", b"10
 
 const BAD_BITFIELD_OFFSETS: &[&[u8]] = &[b"-1", b"#-1", b"abc", b"4294967296"];
 
+/// Keys set commands prefer, so most of them find a set (the others collide with strings).
+const SET_KEYS: &[&[u8]] = &[b"s0", b"s1", b"s2", b"s3", b"s4"];
+
+/// A key only SPOP sequences use, created and deleted by each sequence.
+const SPOP_SCRATCH_KEY: &[u8] = b"spop:scratch";
+
+/// One byte longer than `set-max-listpack-value` (64), so a set holding it is a hashtable.
+const LONG_MEMBER: &[u8] = b"0123456789012345678901234567890123456789012345678901234567890123x";
+
+const SET_MEMBERS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"-1",
+    b"7",
+    b"300",
+    b"-70000",
+    b"2147483648",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"01",
+    b"+1",
+    b"-0",
+    b"1.5",
+    b" 1",
+    b"a",
+    b"b",
+    b"hello",
+    b"",
+    b"\x00\xff",
+    LONG_45,
+    LONG_MEMBER,
+];
+
+/// Counts for SPOP and SRANDMEMBER: edge values and errors (never a huge negative SRANDMEMBER
+/// count, which makes the server stream replies without end).
+const SET_COUNTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"5",
+    b"10",
+    b"100",
+    b"-1",
+    b"-3",
+    b"-20",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+    b"9223372036854775808",
+    b"abc",
+    b"1.5",
+    b"",
+];
+
+const SET_PATTERNS: &[&[u8]] = &[
+    b"*",
+    b"m*",
+    b"*1*",
+    b"?",
+    b"[a-c]*",
+    b"-*",
+    b"\\*",
+    b"nomatch*",
+];
+
+/// Values `CONFIG SET set-max-...` takes in a random stream: the defaults most of the time. The
+/// intset limit never drops below the listpack limit: below it, the encoding of a STORE result fed
+/// from a hashtable depends on the hashtable's iteration order, which differs between processes.
+const SET_CONFIGS: &[(&str, &[&[u8]])] = &[
+    (
+        "set-max-intset-entries",
+        &[b"512", b"512", b"512", b"128", b"200"],
+    ),
+    (
+        "set-max-listpack-entries",
+        &[b"128", b"128", b"128", b"0", b"2", b"10"],
+    ),
+    (
+        "set-max-listpack-value",
+        &[b"64", b"64", b"64", b"0", b"1", b"3"],
+    ),
+];
+
 const DBS: &[&[u8]] = &[b"0", b"1"];
 
 const BAD_DBS: &[&[u8]] = &[b"16", b"-1", b"abc"];
@@ -308,6 +400,13 @@ impl Generator {
             self.pending.extend(block);
             return self.pending.pop_front();
         }
+        // SPOP changes sets at random, so it only comes in sequences whose outcome is known (see
+        // `spop_sequence`), never alone where broken arity or a transaction could make it random.
+        if family == Family::Sets && self.rng.gen_ratio(1, 10) {
+            let sequence = self.spop_sequence();
+            self.pending.extend(sequence);
+            return self.pending.pop_front();
+        }
         Some(self.single(family))
     }
 
@@ -334,6 +433,7 @@ impl Generator {
             Family::Bitmaps => self.bitmaps(),
             Family::HyperLogLog => self.hyperloglog(),
             Family::Hashes => self.hashes(),
+            Family::Sets => self.sets(),
             Family::Transactions => self.strings(),
         };
         if self.rng.gen_ratio(3, 100) {
@@ -773,6 +873,224 @@ impl Generator {
         }
     }
 
+    fn set_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(SET_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
+    fn set_keys(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(min..=max);
+        (0..n).map(|_| self.set_key()).collect()
+    }
+
+    fn set_member(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..10) {
+            0..=3 => self.rng.gen_range(-5..40).to_string().into_bytes(),
+            4..=6 => format!("m{}", self.rng.gen_range(0..30)).into_bytes(),
+            _ => self.pick(SET_MEMBERS),
+        }
+    }
+
+    /// `n` members: all integers, all short strings, or mixed; sometimes one long member.
+    fn set_members(&mut self, n: usize) -> Vec<Vec<u8>> {
+        let base = self.rng.gen_range(0..1000);
+        let kind = self.rng.gen_range(0..4);
+        let mut members: Vec<Vec<u8>> = (0..n)
+            .map(|i| match kind {
+                0 => (base + i).to_string().into_bytes(),
+                1 => format!("m{}", base + i).into_bytes(),
+                2 if i % 2 == 0 => (base + i).to_string().into_bytes(),
+                2 => format!("m{}", base + i).into_bytes(),
+                _ => self.set_member(),
+            })
+            .collect();
+        if n > 0 && self.rng.gen_ratio(1, 8) {
+            members[0] = LONG_MEMBER.to_vec();
+        }
+        members
+    }
+
+    /// `n` distinct members for an SPOP scratch set, all of the same length (integers, short
+    /// strings, both, or all longer than `set-max-listpack-value` can be), so whichever members SPOP
+    /// leaves behind, the set they make has the same encoding on every server.
+    fn scratch_members(&mut self, n: usize) -> Vec<Vec<u8>> {
+        let kind = self.rng.gen_range(0..4);
+        (0..n)
+            .map(|i| match kind {
+                0 => (1000 + i).to_string().into_bytes(),
+                1 => format!("m{}", 100 + i).into_bytes(),
+                2 if i % 2 == 0 => (1000 + i).to_string().into_bytes(),
+                2 => format!("m{}", 100 + i).into_bytes(),
+                _ => [LONG_MEMBER, (1000 + i).to_string().as_bytes()].concat(),
+            })
+            .collect()
+    }
+
+    /// A number of members that often lands on or next to an encoding threshold.
+    fn set_size(&mut self) -> usize {
+        match self.rng.gen_range(0..10) {
+            0 => self.rng.gen_range(126..=130),
+            1 => self.rng.gen_range(510..=514),
+            2 => self.rng.gen_range(20..300),
+            _ => self.rng.gen_range(1..12),
+        }
+    }
+
+    fn sets(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..60) {
+            0..=11 => {
+                let mut c = vec![word("SADD"), self.set_key()];
+                let n = self.rng.gen_range(1..=5);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            12 | 13 => {
+                let mut c = vec![word("SADD"), self.set_key()];
+                let n = self.set_size();
+                c.extend(self.set_members(n));
+                c
+            }
+            14..=18 => {
+                let mut c = vec![word("SREM"), self.set_key()];
+                let n = self.rng.gen_range(1..=4);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            19 | 20 => vec![word("SMEMBERS"), self.set_key()],
+            21 | 22 => vec![word("SISMEMBER"), self.set_key(), self.set_member()],
+            23 | 24 => {
+                let mut c = vec![word("SMISMEMBER"), self.set_key()];
+                let n = self.rng.gen_range(1..=4);
+                c.extend((0..n).map(|_| self.set_member()));
+                c
+            }
+            25 | 26 => vec![word("SCARD"), self.set_key()],
+            27 | 28 => {
+                let mut c = vec![word("SRANDMEMBER"), self.set_key()];
+                if self.rng.gen_ratio(3, 4) {
+                    c.push(self.pick(SET_COUNTS));
+                }
+                c
+            }
+            29..=31 => vec![
+                word("SMOVE"),
+                self.set_key(),
+                self.set_key(),
+                self.set_member(),
+            ],
+            32 | 33 => {
+                let mut c = vec![self.one_of(&["SINTER", "SUNION", "SDIFF"])];
+                c.extend(self.set_keys(1, 3));
+                c
+            }
+            34..=38 => {
+                let mut c = vec![
+                    self.one_of(&["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"]),
+                    self.set_key(),
+                ];
+                c.extend(self.set_keys(1, 4));
+                c
+            }
+            39 | 40 => self.sintercard(),
+            41 | 42 => {
+                let cursor = if self.rng.gen_ratio(4, 5) {
+                    b"0".to_vec()
+                } else {
+                    self.pick(&[b"5", b"-1", b"abc", b"18446744073709551615"])
+                };
+                let mut c = vec![word("SSCAN"), self.set_key(), cursor];
+                if self.rng.gen_bool(0.5) {
+                    c.push(word("MATCH"));
+                    c.push(self.pick(SET_PATTERNS));
+                }
+                // A big COUNT finishes any scan in one call, so both servers give every member.
+                c.push(word("COUNT"));
+                c.push(self.pick(&[b"100000", b"100000", b"0", b"abc"]));
+                c
+            }
+            43..=49 => vec![word("OBJECT"), word("ENCODING"), self.set_key()],
+            50 => vec![word("TYPE"), self.set_key()],
+            51 | 52 => vec![self.one_of(&["DEL", "UNLINK"]), self.set_key()],
+            53 => vec![word("SET"), self.set_key(), self.value()],
+            54 => {
+                let (name, values) = SET_CONFIGS[self.rng.gen_range(0..SET_CONFIGS.len())];
+                vec![word("CONFIG"), word("SET"), word(name), self.pick(values)]
+            }
+            55 => vec![
+                word("COPY"),
+                self.set_key(),
+                self.set_key(),
+                word("REPLACE"),
+            ],
+            56 => vec![word("RENAME"), self.set_key(), self.set_key()],
+            _ => vec![word("SCARD"), self.set_key()],
+        }
+    }
+
+    fn sintercard(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let keys = self.set_keys(1, 3);
+        let numkeys = match self.rng.gen_range(0..10) {
+            0 => self.pick(&[b"0", b"-1", b"abc", b"9223372036854775808"]),
+            1 => (keys.len() + 1).to_string().into_bytes(),
+            _ => keys.len().to_string().into_bytes(),
+        };
+        let mut c = vec![word("SINTERCARD"), numkeys];
+        c.extend(keys);
+        match self.rng.gen_range(0..6) {
+            0 | 1 => {
+                c.push(self.one_of(&["LIMIT", "limit"]));
+                c.push(self.pick(&[b"0", b"1", b"2", b"5", b"-1", b"abc"]));
+            }
+            2 => c.push(word("LIMIT")),
+            3 => c.push(word("FOO")),
+            _ => {}
+        }
+        c
+    }
+
+    /// SPOP in forms whose effect on the data is the same on any server: on a fresh scratch set
+    /// followed by SCARD and OBJECT ENCODING (which depend only on the counts) and then deleted,
+    /// or on the usual keys with a count that takes everything, nothing, or is an error.
+    fn spop_sequence(&mut self) -> Vec<Command> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        if self.rng.gen_ratio(1, 3) {
+            let count = self.pick(&[b"0", b"100000", b"9223372036854775807", b"-1", b"abc", b""]);
+            let mut spop = vec![word("SPOP"), self.set_key(), count];
+            if self.rng.gen_ratio(1, 10) {
+                spop.push(word("extra"));
+            }
+            return vec![spop];
+        }
+        let key = SPOP_SCRATCH_KEY.to_vec();
+        let size = self.set_size();
+        let mut sadd = vec![word("SADD"), key.clone()];
+        sadd.extend(self.scratch_members(size));
+        let mut spop = vec![word("SPOP"), key.clone()];
+        if self.rng.gen_ratio(4, 5) {
+            let count = match self.rng.gen_range(0..4) {
+                0 => self.rng.gen_range(0..=size + 2),
+                1 => size.saturating_sub(self.rng.gen_range(0..=size.min(10))),
+                2 => size * 5 / 6 + self.rng.gen_range(0..3),
+                _ => self.rng.gen_range(0..=size.min(5)),
+            };
+            spop.push(count.to_string().into_bytes());
+        }
+        vec![
+            sadd,
+            vec![word("OBJECT"), word("ENCODING"), key.clone()],
+            vec![word("SRANDMEMBER"), key.clone(), self.pick(SET_COUNTS)],
+            spop,
+            vec![word("SCARD"), key.clone()],
+            vec![word("OBJECT"), word("ENCODING"), key.clone()],
+            vec![word("DEL"), key],
+        ]
+    }
+
     fn hash_key(&mut self) -> Vec<u8> {
         if self.rng.gen_ratio(4, 5) {
             self.pick(HASH_KEYS)
@@ -1073,7 +1391,19 @@ mod tests {
         let commands: Vec<Command> = Generator::new(3).take(20_000).collect();
         let names: HashSet<Vec<u8>> = commands.iter().map(|c| c[0].to_ascii_uppercase()).collect();
         for expected in [
-            "SET", "GETEX", "LCS", "EXPIRE", "SWAPDB", "BITFIELD", "PFMERGE", "MULTI", "EXEC",
+            "SET",
+            "GETEX",
+            "LCS",
+            "EXPIRE",
+            "SWAPDB",
+            "BITFIELD",
+            "PFMERGE",
+            "MULTI",
+            "EXEC",
+            "SADD",
+            "SPOP",
+            "SINTERSTORE",
+            "SSCAN",
         ] {
             assert!(
                 names.contains(expected.as_bytes()),
@@ -1093,6 +1423,28 @@ mod tests {
             }
         }
         assert!(!seen.is_empty());
+    }
+
+    #[test]
+    fn spop_only_where_its_outcome_is_known() {
+        let deterministic: &[&[u8]] =
+            &[b"0", b"100000", b"9223372036854775807", b"-1", b"abc", b""];
+        let families = [Family::Sets, Family::Transactions];
+        let mut seen_scratch = false;
+        for seed in 0..20 {
+            for c in Generator::with_families(seed, &families).take(3000) {
+                if !c[0].eq_ignore_ascii_case(b"SPOP") {
+                    continue;
+                }
+                let scratch = c[1] == SPOP_SCRATCH_KEY;
+                seen_scratch |= scratch;
+                assert!(
+                    scratch || c.len() == 4 || (c.len() == 3 && deterministic.contains(&&c[2][..])),
+                    "SPOP with a random outcome: {c:?}"
+                );
+            }
+        }
+        assert!(seen_scratch);
     }
 
     #[test]

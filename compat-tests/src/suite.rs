@@ -153,16 +153,16 @@ pub fn run_random(runner: &mut Runner, options: &SuiteOptions) -> Result<(), Err
         let stream = Generator::with_families(seed, &families).take(options.count);
         runner.run_stream(seed, stream)?;
     }
-    // Families too thin in the mixed stream get streams of their own: the same streams that
-    // `FERRY_COMPAT_ONLY=<family>` runs, so a divergence replays the same way.
+    // A family whose share of the mixed streams is too small also gets streams of its own (the
+    // same streams `FERRY_COMPAT_ONLY=<family>` runs, so a divergence replays the same way).
     if families.len() > 1 {
         for &family in &families {
-            let count = family.dedicated_stream_len(options.count);
-            if count == 0 {
+            let len = family.own_stream_len();
+            if len == 0 {
                 continue;
             }
             for &seed in &options.seeds {
-                let stream = Generator::with_families(seed, &[family]).take(count);
+                let stream = Generator::with_families(seed, &[family]).take(len);
                 runner.run_stream(seed, stream)?;
             }
         }

@@ -100,7 +100,7 @@ impl fmt::Debug for Listpack {
 
 /// Parses `bytes` as a canonical integer the way listpack does (`lpStringToInt64`, the same rules as
 /// `string2ll`).
-fn as_integer(bytes: &[u8]) -> Option<i64> {
+pub(crate) fn as_integer(bytes: &[u8]) -> Option<i64> {
     if bytes.is_empty() || bytes.len() > 20 {
         return None;
     }
@@ -295,6 +295,14 @@ impl Listpack {
     pub fn from_bytes(bytes: Vec<u8>) -> Result<Self, ListpackError> {
         validate(&bytes)?;
         Ok(Self { bytes })
+    }
+
+    /// Takes bytes this module produced earlier (via [`Listpack::into_bytes`]) without re-checking
+    /// them. Reading malformed bytes through [`entries`] cannot panic; other methods assume the
+    /// bytes are well formed.
+    pub fn from_trusted_bytes(bytes: Vec<u8>) -> Self {
+        debug_assert!(validate(&bytes).is_ok(), "listpack bytes are malformed");
+        Self { bytes }
     }
 
     /// The encoded bytes.

@@ -146,29 +146,37 @@ impl RequestParser {
                 Some(len) => len,
                 None => {
                     let rest = &buf[pos..];
-                    let Some(cr) = find_before_nul(rest, b'\r') else {
-                        if rest.len() > INLINE_MAX_SIZE {
-                            return Err(ProtocolError::TooBigBulkCount);
+                    if let Some((len, used)) = small_bulk_header(rest, limits) {
+                        // The common case, `$<up to 5 digits>\r\n`, without the general checks.
+                        pos += used;
+                        self.bulk_len = Some(len);
+                        len
+                    } else {
+                        let Some(cr) = find_before_nul(rest, b'\r') else {
+                            if rest.len() > INLINE_MAX_SIZE {
+                                return Err(ProtocolError::TooBigBulkCount);
+                            }
+                            break;
+                        };
+                        if cr + 2 > rest.len() {
+                            break;
                         }
-                        break;
-                    };
-                    if cr + 2 > rest.len() {
-                        break;
+                        if rest[0] != b'$' {
+                            return Err(ProtocolError::ExpectedDollar(rest[0]));
+                        }
+                        let len = match parse_i64(&rest[1..cr]) {
+                            Some(len) if len >= 0 && len <= limits.max_bulk_len => len,
+                            _ => return Err(ProtocolError::InvalidBulkLength),
+                        };
+                        if len > 16384 && limits.auth_required {
+                            return Err(ProtocolError::UnauthenticatedBulkLength);
+                        }
+                        pos += cr + 2;
+                        let len =
+                            usize::try_from(len).map_err(|_| ProtocolError::InvalidBulkLength)?;
+                        self.bulk_len = Some(len);
+                        len
                     }
-                    if rest[0] != b'$' {
-                        return Err(ProtocolError::ExpectedDollar(rest[0]));
-                    }
-                    let len = match parse_i64(&rest[1..cr]) {
-                        Some(len) if len >= 0 && len <= limits.max_bulk_len => len,
-                        _ => return Err(ProtocolError::InvalidBulkLength),
-                    };
-                    if len > 16384 && limits.auth_required {
-                        return Err(ProtocolError::UnauthenticatedBulkLength);
-                    }
-                    pos += cr + 2;
-                    let len = usize::try_from(len).map_err(|_| ProtocolError::InvalidBulkLength)?;
-                    self.bulk_len = Some(len);
-                    len
                 }
             };
             if buf.len() - pos < bulk_len + 2 {
@@ -185,6 +193,35 @@ impl RequestParser {
         } else {
             Ok(Parsed::Incomplete { consumed: pos })
         }
+    }
+}
+
+/// Parses a bulk header of one to five digits without a leading zero (`$3\r\n`), the shape nearly every
+/// argument has, returning the length and the header's size. Anything else — longer numbers, signs,
+/// missing bytes, lengths the limits refuse — returns `None` for the general path to handle, errors
+/// included.
+fn small_bulk_header(rest: &[u8], limits: &Limits) -> Option<(usize, usize)> {
+    if rest.first() != Some(&b'$') {
+        return None;
+    }
+    let mut len = 0usize;
+    let mut index = 1;
+    while index < rest.len() && index <= 5 && rest[index].is_ascii_digit() {
+        len = len * 10 + usize::from(rest[index] - b'0');
+        index += 1;
+    }
+    let digits = index - 1;
+    let well_formed = digits > 0 && (digits == 1 || rest[1] != b'0');
+    let short_enough = len <= 16384 || !limits.auth_required;
+    if well_formed
+        && short_enough
+        && (len as i64) <= limits.max_bulk_len
+        && rest.get(index) == Some(&b'\r')
+        && index + 1 < rest.len()
+    {
+        Some((len, index + 2))
+    } else {
+        None
     }
 }
 

@@ -72,6 +72,11 @@ impl Blocking {
         self.parked.is_empty()
     }
 
+    /// True when a modified key has clients waiting on it.
+    pub fn has_ready_keys(&self) -> bool {
+        !self.ready.is_empty()
+    }
+
     /// True when `id` is parked.
     pub fn is_parked(&self, id: ClientId) -> bool {
         self.parked.contains_key(&id)

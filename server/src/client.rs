@@ -163,6 +163,8 @@ pub struct Client {
     pub reprocessing_blocked: bool,
     /// True while EXEC runs the queued commands (blocking commands must not block then).
     pub in_exec: bool,
+    /// The top-level table entry of the last command looked up (a lookup cache for pipelines).
+    pub last_top_command: Option<&'static crate::commands::CommandSpec>,
 }
 
 impl Client {
@@ -179,6 +181,7 @@ impl Client {
             block_request: None,
             reprocessing_blocked: false,
             in_exec: false,
+            last_top_command: None,
         }
     }
 

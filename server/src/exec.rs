@@ -27,8 +27,29 @@ pub enum Flow {
 /// Resolves `argv` to a command (or subcommand), or the error Valkey gives when there is none or the
 /// arity is wrong.
 pub fn resolve(argv: &Argv) -> Result<&'static CommandSpec, CommandError> {
+    resolve_with(argv, commands::lookup(&argv[0]))
+}
+
+/// Like [`resolve`], but first tries the command the client ran last: pipelines and benchmarks
+/// repeat one command, and a case-insensitive compare of its name is cheaper than a table lookup.
+fn resolve_cached(
+    argv: &Argv,
+    last: &mut Option<&'static CommandSpec>,
+) -> Result<&'static CommandSpec, CommandError> {
     let name = &argv[0];
-    let Some(spec) = commands::lookup(name) else {
+    let top = match *last {
+        Some(spec) if spec.name.as_bytes().eq_ignore_ascii_case(name) => Some(spec),
+        _ => commands::lookup(name),
+    };
+    *last = top;
+    resolve_with(argv, top)
+}
+
+fn resolve_with(
+    argv: &Argv,
+    top: Option<&'static CommandSpec>,
+) -> Result<&'static CommandSpec, CommandError> {
+    let Some(spec) = top else {
         return Err(unknown_command(argv));
     };
     if spec.subcommands.is_empty() {
@@ -101,7 +122,9 @@ pub fn execute(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
     apply_reply_mode(client, reply_start);
     // Like Valkey, clients blocked on keys this command (or a whole EXEC) modified are served before
     // anything else runs.
-    crate::blocking::serve_ready_keys(server);
+    if server.blocking.has_ready_keys() {
+        crate::blocking::serve_ready_keys(server);
+    }
     flow
 }
 
@@ -115,12 +138,7 @@ fn reject(
         multi.error = true;
     }
     if let Some(spec) = spec {
-        server
-            .stats
-            .commands
-            .entry(spec.full_name)
-            .or_default()
-            .rejected_calls += 1;
+        server.stats.command(spec).rejected_calls += 1;
     }
     server.stats.count_error(error.message());
     client.reply.error(error.message());
@@ -139,7 +157,7 @@ fn looked_up_name(argv: &Argv) -> &'static str {
 }
 
 fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
-    let resolved = resolve(argv);
+    let resolved = resolve_cached(argv, &mut client.last_top_command);
     // Set here rather than in `call`, so commands run by EXEC leave `exec` as the last command.
     client.shared.borrow_mut().last_command = match resolved {
         Ok(spec) => spec.full_name,
@@ -248,10 +266,10 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {
         feed_monitors(server, client, argv, spec);
     }
-    let stats = server.stats.commands.entry(spec.full_name).or_default();
+    server.stats.total_commands_processed += 1;
+    let stats = server.stats.command(spec);
     stats.calls += 1;
     stats.usec += (unix_us() - started_us).max(0) as u64;
-    server.stats.total_commands_processed += 1;
     if let Err(error) = result {
         stats.failed_calls += 1;
         server.stats.count_error(error.message());

@@ -158,6 +158,7 @@ async fn cron(state: Rc<RefCell<Server>>, shutdown: Rc<Notify>) {
         }
         server.active_expire_cycle();
         server.cron_stats();
+        server.close_idle_clients();
         if server.pause.is_some_and(|p| p.until_ms <= unix_ms()) {
             server.pause = None;
         }
@@ -395,6 +396,10 @@ async fn connection(
     let mut argv = Argv::new();
     let mut retry_pending = false;
     loop {
+        if input.len() as i64 > state.borrow().config.get_i64("client-query-buffer-limit") {
+            // Valkey closes a client whose unprocessed input outgrows client-query-buffer-limit.
+            break;
+        }
         if shared.borrow().kill {
             // Killed (CLIENT KILL) while waiting for a pause to end or with input still buffered.
             break;

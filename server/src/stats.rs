@@ -79,8 +79,9 @@ pub struct Stats {
     /// Every error reply sent (INFO `total_error_replies`), also counted once error codes stop being
     /// tracked.
     pub total_error_replies: u64,
-    /// Statistics per command full name (`config|get`).
-    pub commands: HashMap<&'static str, CommandStats>,
+    /// Statistics per command, keyed by the address of its static table entry (cheaper to hash than
+    /// its name on every call), with the full name (`config|get`) kept for reports.
+    commands: HashMap<usize, (&'static str, CommandStats)>,
     /// Writes since the last save (INFO persistence `rdb_changes_since_last_save`).
     pub dirty: u64,
     /// Sum of the databases' expired-key counters at the last CONFIG RESETSTAT: INFO `expired_keys` is
@@ -97,6 +98,21 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The counters of `spec`, created on first use.
+    pub fn command(&mut self, spec: &'static crate::commands::CommandSpec) -> &mut CommandStats {
+        let key = spec as *const crate::commands::CommandSpec as usize;
+        &mut self
+            .commands
+            .entry(key)
+            .or_insert_with(|| (spec.full_name, CommandStats::default()))
+            .1
+    }
+
+    /// Every command's counters with its full name, in no particular order.
+    pub fn command_stats(&self) -> impl Iterator<Item = (&'static str, &CommandStats)> + '_ {
+        self.commands.values().map(|(name, stats)| (*name, stats))
+    }
+
     /// Records an error reply under its code, like Valkey's `afterErrorReply`: the first word when a
     /// space follows it within 32 bytes, else `ERR`; once 128 codes are tracked, new ones count as
     /// `ERRORSTATS_OVERFLOW`.

@@ -307,3 +307,18 @@ fn client_list_shows_every_connection_in_id_order() {
     let skip_me = first.call(&["CLIENT", "LIST", "SKIPME", "yes"]);
     assert!(!skip_me.contains(&format!("id={first_id} ")));
 }
+
+#[test]
+fn idle_clients_are_closed_after_timeout_and_active_ones_stay() {
+    let port = start_server(&["--timeout", "1"]);
+    let mut idle = Conn::open(port);
+    assert_eq!(idle.call(&["PING"]), "+PONG\r\n");
+    std::thread::sleep(Duration::from_millis(2500));
+    idle.send(&["PING"]);
+    assert_eq!(idle.read_reply(), None, "an idle client outlives `timeout`");
+    let mut busy = Conn::open(port);
+    for _ in 0..5 {
+        assert_eq!(busy.call(&["PING"]), "+PONG\r\n");
+        std::thread::sleep(Duration::from_millis(400));
+    }
+}

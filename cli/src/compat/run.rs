@@ -29,9 +29,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "S", value_delimiter = ',', default_value = "1")]
     seed: Vec<u64>,
     /// Only these case files (by stem: strings, keys, ...) and random families (strings keys bitmaps
-    /// hyperloglog transactions), comma-separated.
+    /// hyperloglog sets transactions), comma-separated.
     #[arg(long, value_name = "FAMILY", value_delimiter = ',')]
     only: Vec<String>,
+    /// Only the cases whose name contains this text (case-insensitive), or `FILE:NAME` to pick within
+    /// one case file: runs a single case alone.
+    #[arg(long, value_name = "NAME")]
+    case: Option<String>,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -57,6 +61,12 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     };
     check_only(&options, &files)?;
     files.retain(|file| options.includes(&file.name));
+    if let Some(wanted) = &args.case {
+        select_cases(&mut files, wanted);
+        if files.is_empty() {
+            bail!("no case matches --case {wanted}");
+        }
+    }
     let families = if args.random > 0 {
         options.families()
     } else {
@@ -103,6 +113,30 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     }
     args.report.emit(&outcome)?;
     Ok(outcome.passed())
+}
+
+/// Keeps only the cases whose name contains `wanted` (`FILE:NAME` restricts the file too), and drops
+/// files left without cases.
+fn select_cases(files: &mut Vec<CaseFile>, wanted: &str) {
+    let wanted = wanted.to_ascii_lowercase();
+    let (file_part, name_part) = match wanted.split_once(':') {
+        Some((file, name)) => (
+            Some(file.trim_end_matches(".txt").to_string()),
+            name.to_string(),
+        ),
+        None => (None, wanted),
+    };
+    for file in files.iter_mut() {
+        if file_part
+            .as_ref()
+            .is_some_and(|f| *f != file.name.to_ascii_lowercase())
+        {
+            file.cases.clear();
+        }
+        file.cases
+            .retain(|case| case.name.to_ascii_lowercase().contains(&name_part));
+    }
+    files.retain(|file| !file.cases.is_empty());
 }
 
 /// Rejects `--only` names that are neither a selected case file nor a random family.

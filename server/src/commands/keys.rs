@@ -300,7 +300,7 @@ fn keys(ctx: &mut Ctx<'_>) -> CommandResult {
 /// Valkey's `string2ull` on a cursor argument read as a C string: a non-negative decimal `long long`,
 /// or else anything `strtoull` takes whole (leading whitespace, a sign, digits, no overflow; a minus
 /// negates modulo 2^64).
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
+pub(crate) fn parse_cursor(arg: &[u8]) -> Option<u64> {
     let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
     if let Some(value) = parse_i64(arg) {
         return u64::try_from(value).ok();

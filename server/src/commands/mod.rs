@@ -8,6 +8,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod server_admin;
+pub mod sets;
 pub mod strings;
 pub mod transactions;
 
@@ -329,7 +330,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 9] {
+pub fn families() -> [&'static [CommandSpec]; 10] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -340,6 +341,7 @@ pub fn families() -> [&'static [CommandSpec]; 9] {
         server_admin::COMMANDS,
         introspection::COMMANDS,
         transactions::COMMANDS,
+        sets::COMMANDS,
     ]
 }
 

@@ -89,6 +89,12 @@ impl Db {
         self.entries.get(key)
     }
 
+    /// The value under `key`, mutably, without expiring or touching it: for a command that already
+    /// looked the key up (and so counted its access) and now changes the value in place.
+    pub fn peek_mut(&mut self, key: &[u8]) -> Option<&mut Value> {
+        self.entries.get_mut(key)
+    }
+
     /// True when `key` exists and is live at `now_ms` (expires it if due; not an access).
     pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
         self.expire_if_needed(key, now_ms);

@@ -4,9 +4,11 @@ pub mod bitfield;
 pub mod hash;
 pub mod hll;
 pub mod long_double;
+pub mod set;
 pub mod string;
 
 pub use hash::Hash;
+pub use set::Set;
 pub use string::Str;
 
 /// A value stored under a key.
@@ -16,6 +18,8 @@ pub enum Value {
     Str(Str),
     /// A hash.
     Hash(Hash),
+    /// A set.
+    Set(Set),
 }
 
 impl Value {
@@ -24,6 +28,7 @@ impl Value {
         match self {
             Value::Str(_) => "string",
             Value::Hash(_) => "hash",
+            Value::Set(_) => "set",
         }
     }
 
@@ -32,6 +37,7 @@ impl Value {
         match self {
             Value::Str(s) => s.encoding_name(),
             Value::Hash(h) => h.as_ref().encoding_name(),
+            Value::Set(s) => s.encoding_name(),
         }
     }
 

@@ -486,7 +486,7 @@ fn stats_section(server: &Server, s: &mut Section<'_>) {
     ] {
         s.field(name, 0);
     }
-    let command_usec: u64 = stats.commands.values().map(|c| c.usec).sum();
+    let command_usec: u64 = stats.command_stats().map(|(_, c)| c.usec).sum();
     s.field("eventloop_duration_cmd_sum", command_usec);
     for name in [
         "instantaneous_eventloop_cycles_per_sec",
@@ -528,7 +528,7 @@ fn cpu_section(server: &Server, s: &mut Section<'_>) {
     s.field("used_cpu_user_children", format!("{:.6}", children.1));
     s.field("used_cpu_sys_main_thread", format!("{:.6}", thread.0));
     s.field("used_cpu_user_main_thread", format!("{:.6}", thread.1));
-    let busy_usec: u64 = server.stats.commands.values().map(|c| c.usec).sum();
+    let busy_usec: u64 = server.stats.command_stats().map(|(_, c)| c.usec).sum();
     s.field(
         "used_active_time_main_thread",
         format!("{:.6}", busy_usec as f64 / 1_000_000.0),
@@ -536,10 +536,10 @@ fn cpu_section(server: &Server, s: &mut Section<'_>) {
 }
 
 fn commandstats_section(server: &Server, s: &mut Section<'_>) {
-    let mut names: Vec<&&'static str> = server.stats.commands.keys().collect();
-    names.sort();
-    for name in names {
-        let stats = &server.stats.commands[*name];
+    let mut commands: Vec<(&'static str, &crate::stats::CommandStats)> =
+        server.stats.command_stats().collect();
+    commands.sort_by_key(|(name, _)| *name);
+    for (name, stats) in commands {
         if stats.calls == 0 && stats.failed_calls == 0 && stats.rejected_calls == 0 {
             continue;
         }
