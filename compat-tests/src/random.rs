@@ -1,5 +1,5 @@
 //! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
-//! hyperloglog, sets, lists, transactions) with weights, and arguments from small pools so commands collide on the
+//! hyperloglog, hashes, sets, lists, transactions) with weights, and arguments from small pools so commands collide on the
 //! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
 //! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
 //! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
@@ -26,6 +26,8 @@ pub enum Family {
     Bitmaps,
     /// PFADD, PFCOUNT, PFMERGE.
     HyperLogLog,
+    /// HSET, HGET, HINCRBYFLOAT, HRANDFIELD, HSCAN, the field expiration commands, ...
+    Hashes,
     /// SADD, SREM, SPOP, SINTERSTORE, SSCAN, ... and OBJECT ENCODING of the sets they make.
     Sets,
     /// MULTI ... EXEC/DISCARD blocks, WATCH, stray EXEC.
@@ -41,6 +43,7 @@ impl Family {
         Family::Keys,
         Family::Bitmaps,
         Family::HyperLogLog,
+        Family::Hashes,
         Family::Sets,
         Family::Transactions,
         Family::Lists,
@@ -53,6 +56,7 @@ impl Family {
             Family::Keys => "keys",
             Family::Bitmaps => "bitmaps",
             Family::HyperLogLog => "hyperloglog",
+            Family::Hashes => "hashes",
             Family::Sets => "sets",
             Family::Transactions => "transactions",
             Family::Lists => "lists",
@@ -74,6 +78,7 @@ impl Family {
             Family::Keys => 30,
             Family::Bitmaps => 15,
             Family::HyperLogLog => 10,
+            Family::Hashes => 20,
             Family::Sets => 25,
             Family::Transactions => 5,
             Family::Lists => 30,
@@ -85,6 +90,8 @@ impl Family {
     /// `FERRY_COMPAT_ONLY=<family>` and the seed and count shown.
     pub fn own_stream_len(self) -> usize {
         match self {
+            // With its share of the mixed streams (about 1,400 of 10,000), over 10,000 per run.
+            Family::Hashes => 1800,
             Family::Sets => 2000,
             Family::Lists => 2000,
             _ => 0,
@@ -131,6 +138,49 @@ const LIST_INTEGERS: &[&[u8]] = &[
 
 /// Keys HyperLogLog commands prefer, so most of them find a valid HLL (the others collide with strings).
 const HLL_KEYS: &[&[u8]] = &[b"h0", b"h1", b"h2"];
+
+/// Keys hash commands prefer, so most of them find a hash (the others meet strings or nothing).
+const HASH_KEYS: &[&[u8]] = &[b"h0", b"h1", b"h2", b"h3"];
+
+/// Hash fields: integers (stored as such in listpacks), empty, binary, and one longer than
+/// `hash-max-listpack-value`.
+const HASH_FIELDS: &[&[u8]] = &[
+    b"f0",
+    b"f1",
+    b"f2",
+    b"f3",
+    b"f4",
+    b"1",
+    b"-1",
+    b"012",
+    b"",
+    b"\x00\xff",
+    b"0123456789012345678901234567890123456789012345678901234567890123456789",
+];
+
+/// HRANDFIELD counts. No huge negative count that is valid without WITHVALUES: a broken-arity variant
+/// that drops WITHVALUES would ask both servers for billions of replies. Huge positive counts are
+/// safe (the whole hash), and errors with WITHVALUES.
+const HRANDFIELD_COUNTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"5",
+    b"10",
+    b"100",
+    b"-1",
+    b"-2",
+    b"-5",
+    b"-20",
+    b"abc",
+    b"1.5",
+    b"",
+    b"4611686018427387903",
+    b"4611686018427387904",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+];
 
 const LONG_45: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHI";
 
@@ -415,6 +465,7 @@ impl Generator {
             Family::Keys => self.keys(),
             Family::Bitmaps => self.bitmaps(),
             Family::HyperLogLog => self.hyperloglog(),
+            Family::Hashes => self.hashes(),
             Family::Sets => self.sets(),
             Family::Lists => self.lists(),
             Family::Transactions => self.strings(),
@@ -1083,6 +1134,14 @@ impl Generator {
         }
     }
 
+    fn hash_key(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(4, 5) {
+            self.pick(HASH_KEYS)
+        } else {
+            self.key()
+        }
+    }
+
     /// A list element: small integers and short strings (so LREM, LPOS and LINSERT find matches),
     /// integers at the listpack encoding boundaries, medium strings, and rarely elements big enough to
     /// get a quicklist node of their own.
@@ -1321,6 +1380,206 @@ impl Generator {
             }
         }
         c
+    }
+
+    fn hash_field(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 10) {
+            self.value()
+        } else {
+            self.pick(HASH_FIELDS)
+        }
+    }
+
+    /// `FIELDS numfields field ...` (with `per_field` - 1 values after each field), sometimes with a
+    /// wrong count.
+    fn fields_block(&mut self, per_field: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(1..=4);
+        let count = match self.rng.gen_range(0..20) {
+            0 => b"0".to_vec(),
+            1 => (n + 1).to_string().into_bytes(),
+            2 => b"-1".to_vec(),
+            3 => b"abc".to_vec(),
+            _ => n.to_string().into_bytes(),
+        };
+        let word = if self.rng.gen_ratio(1, 30) {
+            "FOO"
+        } else {
+            "FIELDS"
+        };
+        let mut block = vec![word.as_bytes().to_vec(), count];
+        for _ in 0..n {
+            block.push(self.hash_field());
+            if per_field == 2 {
+                block.push(self.value());
+            }
+        }
+        block
+    }
+
+    /// HEXPIRE, HPEXPIRE, HEXPIREAT or HPEXPIREAT with conditions.
+    fn hash_expire_command(&mut self) -> Command {
+        let (name, millis, absolute) = match self.rng.gen_range(0..4) {
+            0 => ("HEXPIRE", false, false),
+            1 => ("HPEXPIRE", true, false),
+            2 => ("HEXPIREAT", false, true),
+            _ => ("HPEXPIREAT", true, true),
+        };
+        let when = if absolute {
+            self.absolute_expire(millis)
+        } else {
+            self.relative_expire(millis)
+        };
+        let mut c = vec![name.as_bytes().to_vec(), self.hash_key(), when];
+        for _ in 0..self.rng.gen_range(0..=2).min(self.rng.gen_range(0..=2)) {
+            c.push(self.one_of(&["NX", "XX", "GT", "LT", "gt", "FOO"]));
+        }
+        c.extend(self.fields_block(1));
+        c
+    }
+
+    fn hashes(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..40) {
+            0..=4 => {
+                let mut c = vec![
+                    self.one_of(&["HSET", "HSET", "HSET", "HMSET"]),
+                    self.hash_key(),
+                ];
+                if self.rng.gen_ratio(1, 40) {
+                    // More pairs than a listpack holds.
+                    let base = self.rng.gen_range(0..1000u32);
+                    for i in 0..130 {
+                        c.push(format!("g{}", base + i).into_bytes());
+                        c.push(self.value());
+                    }
+                } else {
+                    for _ in 0..self.rng.gen_range(1..=3) {
+                        c.push(self.hash_field());
+                        c.push(self.value());
+                    }
+                }
+                c
+            }
+            5 => vec![
+                word("HSETNX"),
+                self.hash_key(),
+                self.hash_field(),
+                self.value(),
+            ],
+            6 | 7 => vec![word("HGET"), self.hash_key(), self.hash_field()],
+            8 => {
+                let mut c = vec![word("HMGET"), self.hash_key()];
+                for _ in 0..self.rng.gen_range(1..=4) {
+                    c.push(self.hash_field());
+                }
+                c
+            }
+            9 | 10 => {
+                let mut c = vec![word("HDEL"), self.hash_key()];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.hash_field());
+                }
+                c
+            }
+            11 => vec![word("HLEN"), self.hash_key()],
+            12 => vec![word("HSTRLEN"), self.hash_key(), self.hash_field()],
+            13 => vec![word("HEXISTS"), self.hash_key(), self.hash_field()],
+            14 => vec![self.one_of(&["HKEYS", "HVALS", "HGETALL"]), self.hash_key()],
+            15 | 16 => vec![
+                word("HINCRBY"),
+                self.hash_key(),
+                self.hash_field(),
+                self.int(),
+            ],
+            17 | 18 => vec![
+                word("HINCRBYFLOAT"),
+                self.hash_key(),
+                self.hash_field(),
+                self.float(),
+            ],
+            19 | 20 => {
+                let mut c = vec![word("HRANDFIELD"), self.hash_key()];
+                if self.rng.gen_ratio(4, 5) {
+                    if self.rng.gen_bool(0.5) {
+                        c.push(self.pick(HRANDFIELD_COUNTS));
+                        c.push(self.one_of(&["WITHVALUES", "withvalues", "WITHVALUES", "FOO"]));
+                    } else {
+                        c.push(self.pick(HRANDFIELD_COUNTS));
+                    }
+                }
+                c
+            }
+            21 => {
+                let cursor = self.pick_mostly(&[b"0"], &[b"abc", b"-1", b"18446744073709551616"]);
+                // COUNT 1000 finishes the scan in one call on both servers.
+                let mut c = vec![word("HSCAN"), self.hash_key(), cursor, word("COUNT")];
+                c.push(self.pick_mostly(&[b"1000"], &[b"0", b"-1", b"abc"]));
+                if self.rng.gen_bool(0.4) {
+                    c.push(word("MATCH"));
+                    c.push(self.pick(&[b"f*", b"*", b"?", b"[0-9]*", b"nomatch"]));
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(self.one_of(&["NOVALUES", "novalues", "NOSCORES", "FOO"]));
+                }
+                c
+            }
+            22..=25 => self.hash_expire_command(),
+            26 | 27 => {
+                let mut c = vec![
+                    self.one_of(&["HTTL", "HPTTL", "HEXPIRETIME", "HPEXPIRETIME"]),
+                    self.hash_key(),
+                ];
+                c.extend(self.fields_block(1));
+                c
+            }
+            28 => {
+                let mut c = vec![word("HPERSIST"), self.hash_key()];
+                c.extend(self.fields_block(1));
+                c
+            }
+            29..=31 => {
+                let mut c = vec![word("HSETEX"), self.hash_key()];
+                let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+                if self.rng.gen_ratio(1, 4) {
+                    options.push(vec![self.one_of(&["NX", "XX", "nx"])]);
+                }
+                if self.rng.gen_ratio(1, 4) {
+                    options.push(vec![self.one_of(&["FNX", "FXX", "fxx"])]);
+                }
+                if self.rng.gen_bool(0.6) {
+                    options.push(self.expire_option(true));
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    options.push(vec![
+                        self.one_of(&["NX", "FXX", "KEEPTTL", "EX", "PERSIST", "GET"])
+                    ]);
+                }
+                options.shuffle(&mut self.rng);
+                c.extend(options.into_iter().flatten());
+                c.extend(self.fields_block(2));
+                c
+            }
+            32 | 33 => {
+                let mut c = vec![word("HGETEX"), self.hash_key()];
+                if self.rng.gen_bool(0.7) {
+                    c.extend(self.expire_option(false));
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    c.push(self.one_of(&["PERSIST", "KEEPTTL", "EX", "NX"]));
+                }
+                c.extend(self.fields_block(1));
+                c
+            }
+            34 => {
+                let mut c = vec![word("HGETDEL"), self.hash_key()];
+                c.extend(self.fields_block(1));
+                c
+            }
+            35 | 36 => vec![word("OBJECT"), word("ENCODING"), self.hash_key()],
+            37 => vec![self.one_of(&["TYPE", "EXISTS", "DEL"]), self.hash_key()],
+            38 => vec![word("COPY"), self.hash_key(), self.hash_key()],
+            _ => vec![word("HLEN"), self.hash_key()],
+        }
     }
 
     fn inner_family(&mut self) -> Family {

@@ -3,6 +3,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod hashes;
 pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
@@ -330,9 +331,10 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 10] {
+pub fn families() -> [&'static [CommandSpec]; 11] {
     [
         strings::COMMANDS,
+        hashes::COMMANDS,
         keys::COMMANDS,
         bitmaps::COMMANDS,
         hyperloglog::COMMANDS,
