@@ -180,18 +180,7 @@ fn pairs(bytes: &[u8]) -> impl Iterator<Item = (Item<'_>, Item<'_>)> + '_ {
     std::iter::from_fn(move || Some((items.next()?, items.next()?)))
 }
 
-impl Default for Hash {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 impl Hash {
-    /// An empty hash (a listpack, as Valkey creates them).
-    pub fn new() -> Self {
-        HashData::new().into_hash()
-    }
-
     /// The hash for reading.
     pub fn as_ref(&self) -> HashRef<'_> {
         match self {
