@@ -484,6 +484,12 @@ fn scan<A: AsRef<[u8]>>(argv: &[A], cursor_arg: usize, pairs: bool, r: &Reply, t
         return false;
     }
     let started_at_zero = argv.get(cursor_arg).is_some_and(|c| c.as_ref() == b"0");
+    // ZSCAN NOSCORES and HSCAN NOVALUES list members alone.
+    let pairs = pairs
+        && !argv.iter().skip(cursor_arg + 1).any(|arg| {
+            let arg = arg.as_ref();
+            arg.eq_ignore_ascii_case(b"noscores") || arg.eq_ignore_ascii_case(b"novalues")
+        });
     match (zero(&r_cursor.frame), zero(&t_cursor.frame)) {
         (true, true) if started_at_zero => unordered(r_items, t_items, pairs),
         // A later page, or a scan still under way: how keys spread over pages is the server's choice.
@@ -779,6 +785,16 @@ mod tests {
             b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n",
             b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\na\r\n"
         ));
+        // ZSCAN pairs move together; with NOSCORES the members stand alone.
+        let z1 = b"*2\r\n$1\r\n0\r\n*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n";
+        let z2 = b"*2\r\n$1\r\n0\r\n*4\r\n$1\r\nb\r\n$1\r\n2\r\n$1\r\na\r\n$1\r\n1\r\n";
+        let z3 = b"*2\r\n$1\r\n0\r\n*4\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\n2\r\n";
+        assert!(same(&["ZSCAN", "z", "0"], z1, z2));
+        assert!(!same(&["ZSCAN", "z", "0"], z1, z3));
+        let m1 = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
+        let m2 = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n";
+        assert!(same(&["ZSCAN", "z", "0", "NOSCORES"], m1, m2));
+        assert!(same(&["HSCAN", "h", "0", "novalues"], m1, m2));
     }
 
     #[test]

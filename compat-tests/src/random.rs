@@ -34,6 +34,10 @@ pub enum Family {
     Transactions,
     /// LPUSH, LRANGE, LINSERT, LMOVE, LMPOP, the blocking pops with short timeouts, ...
     Lists,
+    /// ZADD, ZRANGE (all forms), ZUNIONSTORE, ZPOPMIN, ZRANDMEMBER, ZSCAN, ...
+    SortedSets,
+    /// GEOADD, GEOPOS, GEODIST, GEOSEARCH(STORE), GEORADIUS*.
+    Geo,
 }
 
 impl Family {
@@ -47,6 +51,8 @@ impl Family {
         Family::Sets,
         Family::Transactions,
         Family::Lists,
+        Family::SortedSets,
+        Family::Geo,
     ];
 
     /// The name used in `FERRY_COMPAT_ONLY` (and the case file of the same family).
@@ -60,6 +66,8 @@ impl Family {
             Family::Sets => "sets",
             Family::Transactions => "transactions",
             Family::Lists => "lists",
+            Family::SortedSets => "sorted_sets",
+            Family::Geo => "geo",
         }
     }
 
@@ -82,6 +90,8 @@ impl Family {
             Family::Sets => 25,
             Family::Transactions => 5,
             Family::Lists => 30,
+            Family::SortedSets => 20,
+            Family::Geo => 8,
         }
     }
 
@@ -94,6 +104,8 @@ impl Family {
             Family::Hashes => 1800,
             Family::Sets => 2000,
             Family::Lists => 2000,
+            Family::SortedSets => 1850,
+            Family::Geo => 400,
             _ => 0,
         }
     }
@@ -382,6 +394,75 @@ const SET_CONFIGS: &[(&str, &[&[u8]])] = &[
     ),
 ];
 
+/// Sorted-set keys (they also collide with the shared pool through `zset_key`).
+const ZSET_KEYS: &[&[u8]] = &[b"z0", b"z1", b"z2", b"z3"];
+
+/// Keys whose members all have score 0: the only keys lex ranges run on, because over mixed scores a
+/// lex range depends on the skiplist's random levels in Valkey itself.
+const LEX_KEYS: &[&[u8]] = &[b"lex0", b"lex1"];
+
+const GEO_KEYS: &[&[u8]] = &[b"g0", b"g1", b"g2"];
+
+const ZMEMBERS: &[&[u8]] = &[
+    b"a",
+    b"b",
+    b"c",
+    b"d",
+    b"e",
+    b"f",
+    b"g",
+    b"h",
+    b"",
+    b"12",
+    b"-5",
+    b"007",
+    b"x y",
+    b"\x00\xff",
+    b"w100",
+    b"w150",
+];
+
+const SCORES: &[&[u8]] = &[
+    b"0",
+    b"-0",
+    b"1.5",
+    b"-2.25",
+    b"0.1",
+    b"3.0000000000000004",
+    b"inf",
+    b"-inf",
+    b"+inf",
+    b"1e10",
+    b"123456789012345678",
+    b"5e-324",
+    b".5",
+    b"1e-7",
+    b"+3",
+];
+
+const BAD_SCORES: &[&[u8]] = &[b"nan", b"abc", b"", b"1e400", b"0x10", b" 1", b"1.1.1"];
+
+const SCORE_BOUNDS: &[&[u8]] = &[
+    b"-inf", b"+inf", b"inf", b"(1", b"2", b"(2.5", b"0", b"(0", b"1e10", b"-1", b"(", b"", b"abc",
+    b"nan", b"1e400", b"((1", b" 1",
+];
+
+const LEX_BOUNDS: &[&[u8]] = &[
+    b"-", b"+", b"[a", b"(a", b"[c", b"(c", b"[e", b"[w1", b"(w15", b"[", b"(", b"a", b"[z", b"+x",
+];
+
+const BAD_COORDS: &[&[u8]] = &[
+    b"200",
+    b"-181",
+    b"86",
+    b"abc",
+    b"",
+    b"nan",
+    b"180",
+    b"-180",
+    b"85.05112878",
+];
+
 const DBS: &[&[u8]] = &[b"0", b"1"];
 
 const BAD_DBS: &[&[u8]] = &[b"16", b"-1", b"abc"];
@@ -468,6 +549,8 @@ impl Generator {
             Family::Hashes => self.hashes(),
             Family::Sets => self.sets(),
             Family::Lists => self.lists(),
+            Family::SortedSets => self.sorted_sets(),
+            Family::Geo => self.geo(),
             Family::Transactions => self.strings(),
         };
         if self.rng.gen_ratio(3, 100) {
@@ -1579,6 +1662,623 @@ impl Generator {
             37 => vec![self.one_of(&["TYPE", "EXISTS", "DEL"]), self.hash_key()],
             38 => vec![word("COPY"), self.hash_key(), self.hash_key()],
             _ => vec![word("HLEN"), self.hash_key()],
+        }
+    }
+
+    fn zset_key(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..20) {
+            0 => self.key(),
+            1 => b"zbig".to_vec(),
+            _ => self.pick(ZSET_KEYS),
+        }
+    }
+
+    fn lex_key(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..12) {
+            0 => self.key(),
+            1 => b"nozset".to_vec(),
+            _ => self.pick(LEX_KEYS),
+        }
+    }
+
+    fn zset_keys(&mut self, min: usize, max: usize) -> Vec<Vec<u8>> {
+        let n = self.rng.gen_range(min..=max);
+        (0..n).map(|_| self.zset_key()).collect()
+    }
+
+    fn score(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..10) {
+            0..=4 => self.rng.gen_range(-5..20i64).to_string().into_bytes(),
+            _ => self.pick_mostly(SCORES, BAD_SCORES),
+        }
+    }
+
+    fn zmember(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..30) {
+            0 => vec![b'm'; 70],
+            1 => self.value(),
+            _ => self.pick(ZMEMBERS),
+        }
+    }
+
+    fn score_bound(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..10) {
+            0..=3 => {
+                let n = self.rng.gen_range(-5..20i64);
+                if self.rng.gen_bool(0.3) {
+                    format!("({n}").into_bytes()
+                } else {
+                    n.to_string().into_bytes()
+                }
+            }
+            _ => self.pick(SCORE_BOUNDS),
+        }
+    }
+
+    fn lex_bound(&mut self) -> Vec<u8> {
+        self.pick(LEX_BOUNDS)
+    }
+
+    fn rank(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 8) {
+            return self.pick(INTS);
+        }
+        self.rng.gen_range(-8..10i64).to_string().into_bytes()
+    }
+
+    fn limit(&mut self) -> Vec<Vec<u8>> {
+        let offset = if self.rng.gen_ratio(1, 10) {
+            self.pick(INTS)
+        } else {
+            self.rng.gen_range(-3..6i64).to_string().into_bytes()
+        };
+        let count = if self.rng.gen_ratio(1, 10) {
+            self.pick(INTS)
+        } else {
+            self.rng.gen_range(-2..6i64).to_string().into_bytes()
+        };
+        vec![b"LIMIT".to_vec(), offset, count]
+    }
+
+    /// Pairs for ZADD: scores and members, now and then a burst that converts the set.
+    fn zadd_pairs(&mut self, lex: bool) -> Vec<Vec<u8>> {
+        let mut pairs = Vec::new();
+        if self.rng.gen_ratio(1, 25) {
+            let base = self.rng.gen_range(0..1000u32);
+            for i in 0..self.rng.gen_range(120..200u32) {
+                let score = if lex {
+                    "0".to_string()
+                } else {
+                    format!("{}", (base + i * 7) % 251)
+                };
+                pairs.push(score.into_bytes());
+                pairs.push(format!("w{}", base + i).into_bytes());
+            }
+            return pairs;
+        }
+        for _ in 0..self.rng.gen_range(1..=5) {
+            pairs.push(if lex { b"0".to_vec() } else { self.score() });
+            pairs.push(self.zmember());
+        }
+        pairs
+    }
+
+    fn sorted_sets(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..60) {
+            0..=8 => {
+                let lex = self.rng.gen_ratio(1, 4);
+                let key = if lex { self.lex_key() } else { self.zset_key() };
+                let mut c = vec![word("ZADD"), key];
+                let mut options: Vec<Vec<u8>> = Vec::new();
+                for _ in 0..self.rng.gen_range(0..3) {
+                    let choices: &[&str] = if lex {
+                        &["NX", "XX", "CH", "nx"]
+                    } else {
+                        &["NX", "XX", "CH", "GT", "LT", "INCR", "gt"]
+                    };
+                    options.push(self.one_of(choices));
+                }
+                c.extend(options);
+                if self.rng.gen_ratio(1, 30) {
+                    c.push(self.score());
+                } else {
+                    c.extend(self.zadd_pairs(lex));
+                }
+                c
+            }
+            9 | 10 => vec![
+                word("ZINCRBY"),
+                self.zset_key(),
+                self.score(),
+                self.zmember(),
+            ],
+            11 | 12 => {
+                let lex = self.rng.gen_ratio(1, 4);
+                let mut c = vec![
+                    word("ZREM"),
+                    if lex { self.lex_key() } else { self.zset_key() },
+                ];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.zmember());
+                }
+                c
+            }
+            13 => vec![word("ZCARD"), self.zset_key()],
+            14 => vec![word("ZSCORE"), self.zset_key(), self.zmember()],
+            15 => {
+                let mut c = vec![word("ZMSCORE"), self.zset_key()];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.zmember());
+                }
+                c
+            }
+            16 | 17 => {
+                let mut c = vec![
+                    self.one_of(&["ZRANK", "ZREVRANK"]),
+                    self.zset_key(),
+                    self.zmember(),
+                ];
+                if self.rng.gen_bool(0.4) {
+                    c.push(self.one_of(&["WITHSCORE", "withscore", "WITHSCORES"]));
+                }
+                c
+            }
+            18 => vec![
+                word("ZCOUNT"),
+                self.zset_key(),
+                self.score_bound(),
+                self.score_bound(),
+            ],
+            19 => vec![
+                word("ZLEXCOUNT"),
+                self.lex_key(),
+                self.lex_bound(),
+                self.lex_bound(),
+            ],
+            20..=25 => self.zrange(false),
+            26 | 27 => self.zrange(true),
+            28..=30 => {
+                let (name, by) = match self.rng.gen_range(0..6) {
+                    0 => ("ZRANGEBYSCORE", 0),
+                    1 => ("ZREVRANGEBYSCORE", 0),
+                    2 => ("ZRANGEBYLEX", 1),
+                    3 => ("ZREVRANGEBYLEX", 1),
+                    _ => ("ZREVRANGE", 2),
+                };
+                let mut c = vec![word(name)];
+                match by {
+                    0 => c.extend([self.zset_key(), self.score_bound(), self.score_bound()]),
+                    1 => c.extend([self.lex_key(), self.lex_bound(), self.lex_bound()]),
+                    _ => c.extend([self.zset_key(), self.rank(), self.rank()]),
+                }
+                if by != 1 && self.rng.gen_bool(0.4) {
+                    c.push(word("WITHSCORES"));
+                }
+                if by != 2 && self.rng.gen_bool(0.4) {
+                    c.extend(self.limit());
+                }
+                if self.rng.gen_ratio(1, 15) {
+                    c.push(self.one_of(&["REV", "BYSCORE", "FOO"]));
+                }
+                c
+            }
+            31 => vec![
+                word("ZREMRANGEBYRANK"),
+                self.zset_key(),
+                self.rank(),
+                self.rank(),
+            ],
+            32 => vec![
+                word("ZREMRANGEBYSCORE"),
+                self.zset_key(),
+                self.score_bound(),
+                self.score_bound(),
+            ],
+            33 => vec![
+                word("ZREMRANGEBYLEX"),
+                self.lex_key(),
+                self.lex_bound(),
+                self.lex_bound(),
+            ],
+            34..=39 => self.zset_operation(),
+            40 | 41 => {
+                let mut c = vec![word("ZRANDMEMBER"), self.zset_key()];
+                if self.rng.gen_bool(0.7) {
+                    // Large negative counts ask for that many repeated picks: keep them small.
+                    let count = if self.rng.gen_ratio(1, 6) {
+                        self.pick(&[
+                            b"9223372036854775807",
+                            b"-9223372036854775808",
+                            b"4611686018427387904",
+                            b"abc",
+                            b"",
+                        ])
+                    } else {
+                        self.rng.gen_range(-12..12i64).to_string().into_bytes()
+                    };
+                    c.push(count);
+                    if self.rng.gen_bool(0.5) {
+                        c.push(self.one_of(&["WITHSCORES", "withscores", "FOO"]));
+                    }
+                }
+                c
+            }
+            42..=44 => {
+                let mut c = vec![self.one_of(&["ZPOPMIN", "ZPOPMAX"]), self.zset_key()];
+                if self.rng.gen_bool(0.5) {
+                    c.push(self.pick_mostly(&[b"0", b"1", b"2", b"5", b"100"], &[b"-1", b"abc"]));
+                }
+                c
+            }
+            45 | 46 => {
+                let mut c = vec![word("ZMPOP")];
+                let keys = self.zset_keys(1, 3);
+                c.push(self.numkeys(keys.len()));
+                c.extend(keys);
+                c.push(self.pick_mostly(&[b"MIN", b"MAX", b"min"], &[b"FOO"]));
+                if self.rng.gen_bool(0.5) {
+                    c.push(word("COUNT"));
+                    c.push(self.pick_mostly(&[b"1", b"2", b"10"], &[b"0", b"-1", b"abc"]));
+                }
+                c
+            }
+            47 => {
+                let timeout = self.pick_mostly(&[b"0.01", b"0.02"], &[b"abc", b"-1", b"0x1"]);
+                let mut c = vec![self.one_of(&["BZPOPMIN", "BZPOPMAX"])];
+                c.extend(self.zset_keys(1, 2));
+                c.push(timeout);
+                c
+            }
+            48 => {
+                let timeout = self.pick_mostly(&[b"0.01", b"0.02"], &[b"abc", b"-1"]);
+                let keys = self.zset_keys(1, 2);
+                let mut c = vec![word("BZMPOP"), timeout, self.numkeys(keys.len())];
+                c.extend(keys);
+                c.push(self.one_of(&["MIN", "MAX", "FOO"]));
+                if self.rng.gen_bool(0.4) {
+                    c.extend([word("COUNT"), self.pick(&[b"1", b"3", b"0"])]);
+                }
+                c
+            }
+            49 | 50 => {
+                let key = if self.rng.gen_bool(0.3) {
+                    self.lex_key()
+                } else {
+                    self.zset_key()
+                };
+                let mut c = vec![
+                    word("ZSCAN"),
+                    key,
+                    self.pick_mostly(&[b"0"], &[b"abc", b"-1"]),
+                ];
+                c.extend([word("COUNT"), word("1000")]);
+                if self.rng.gen_bool(0.3) {
+                    c.extend([
+                        word("MATCH"),
+                        self.pick(&[b"*", b"a*", b"?", b"w1*", b"[a-c]"]),
+                    ]);
+                }
+                if self.rng.gen_bool(0.3) {
+                    c.push(self.one_of(&["NOSCORES", "NOVALUES", "FOO"]));
+                }
+                c
+            }
+            51 | 52 => vec![word("OBJECT"), word("ENCODING"), self.zset_key()],
+            53 => vec![word("TYPE"), self.zset_key()],
+            54 => vec![word("DEL"), self.zset_key()],
+            55 => vec![
+                self.one_of(&["COPY", "RENAME"]),
+                self.zset_key(),
+                self.zset_key(),
+            ],
+            _ => vec![
+                word("ZRANGE"),
+                self.zset_key(),
+                word("0"),
+                word("-1"),
+                word("WITHSCORES"),
+            ],
+        }
+    }
+
+    /// A `numkeys` argument, mostly right.
+    fn numkeys(&mut self, keys: usize) -> Vec<u8> {
+        match self.rng.gen_range(0..12) {
+            0 => self.pick(&[b"0", b"-1", b"abc", b"100"]),
+            1 => (keys + 1).to_string().into_bytes(),
+            _ => keys.to_string().into_bytes(),
+        }
+    }
+
+    /// ZRANGE or ZRANGESTORE with the unified options.
+    fn zrange(&mut self, store: bool) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let mut c = if store {
+            vec![word("ZRANGESTORE"), self.zset_key()]
+        } else {
+            vec![word("ZRANGE")]
+        };
+        let by = self.rng.gen_range(0..3);
+        match by {
+            0 => c.extend([self.zset_key(), self.rank(), self.rank()]),
+            1 => c.extend([self.zset_key(), self.score_bound(), self.score_bound()]),
+            _ => c.extend([self.lex_key(), self.lex_bound(), self.lex_bound()]),
+        }
+        let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+        if by == 1 {
+            options.push(vec![word("BYSCORE")]);
+        }
+        if by == 2 {
+            options.push(vec![self.one_of(&["BYLEX", "bylex"])]);
+        }
+        if self.rng.gen_bool(0.3) {
+            options.push(vec![word("REV")]);
+        }
+        if !store && by != 2 && self.rng.gen_bool(0.4) {
+            options.push(vec![word("WITHSCORES")]);
+        }
+        if by != 0 && self.rng.gen_bool(0.4) {
+            options.push(self.limit());
+        }
+        if self.rng.gen_ratio(1, 12) {
+            options.push(vec![self.one_of(&[
+                "WITHSCORES",
+                "LIMIT",
+                "BYSCORE",
+                "REV",
+                "FOO",
+            ])]);
+        }
+        options.shuffle(&mut self.rng);
+        c.extend(options.into_iter().flatten());
+        c
+    }
+
+    /// ZUNION/ZINTER/ZDIFF, their STORE forms and ZINTERCARD.
+    fn zset_operation(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let name = self.one_of(&[
+            "ZUNION",
+            "ZINTER",
+            "ZDIFF",
+            "ZUNIONSTORE",
+            "ZINTERSTORE",
+            "ZDIFFSTORE",
+            "ZINTERCARD",
+        ]);
+        let store = name.ends_with(b"STORE");
+        let diff = name.starts_with(b"ZDIFF");
+        let card = name == b"ZINTERCARD";
+        let mut c = vec![name];
+        if store {
+            c.push(self.zset_key());
+        }
+        let keys = self.zset_keys(1, 3);
+        c.push(self.numkeys(keys.len()));
+        let count = keys.len();
+        c.extend(keys);
+        if !diff && !card && self.rng.gen_bool(0.35) {
+            c.push(word("WEIGHTS"));
+            for _ in 0..count {
+                c.push(self.pick_mostly(&[b"1", b"2", b"0", b"-1", b"0.5", b"inf"], &[b"abc"]));
+            }
+        }
+        if !diff && !card && self.rng.gen_bool(0.35) {
+            c.push(word("AGGREGATE"));
+            c.push(self.pick_mostly(&[b"SUM", b"MIN", b"MAX", b"max"], &[b"AVG"]));
+        }
+        if card && self.rng.gen_bool(0.5) {
+            c.push(word("LIMIT"));
+            c.push(self.pick_mostly(&[b"0", b"1", b"2", b"5"], &[b"-1", b"abc"]));
+        }
+        if !store && !card && self.rng.gen_bool(0.5) {
+            c.push(word("WITHSCORES"));
+        }
+        c
+    }
+
+    fn geo_key(&mut self) -> Vec<u8> {
+        match self.rng.gen_range(0..12) {
+            0 => self.key(),
+            1 => self.zset_key(),
+            _ => self.pick(GEO_KEYS),
+        }
+    }
+
+    /// A longitude/latitude pair, near Sicily most of the time, sometimes anywhere or invalid.
+    fn lon_lat(&mut self) -> [Vec<u8>; 2] {
+        match self.rng.gen_range(0..10) {
+            0 => [self.pick(BAD_COORDS), self.pick(BAD_COORDS)],
+            1 | 2 => [
+                format!("{:.6}", self.rng.gen_range(-180.0..180.0)).into_bytes(),
+                format!("{:.6}", self.rng.gen_range(-85.0..85.0)).into_bytes(),
+            ],
+            _ => [
+                format!("{:.5}", 13.0 + self.rng.gen_range(-2.0..2.0)).into_bytes(),
+                format!("{:.5}", 38.0 + self.rng.gen_range(-2.0..2.0)).into_bytes(),
+            ],
+        }
+    }
+
+    fn geo_member(&mut self) -> Vec<u8> {
+        if self.rng.gen_ratio(1, 10) {
+            return self.zmember();
+        }
+        format!("p{}", self.rng.gen_range(0..30)).into_bytes()
+    }
+
+    fn geo_unit(&mut self) -> Vec<u8> {
+        self.pick_mostly(&[b"m", b"km", b"mi", b"ft", b"KM"], &[b"parsec", b""])
+    }
+
+    fn geo_distance(&mut self) -> Vec<u8> {
+        self.pick_mostly(
+            &[
+                b"0", b"1", b"50", b"100", b"200", b"1000", b"5000", b"20000",
+            ],
+            &[b"-1", b"abc", b"1e400"],
+        )
+    }
+
+    /// The optional arguments shared by GEOSEARCH and GEORADIUS.
+    fn geo_options(&mut self, with: bool) -> Vec<Vec<u8>> {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let mut options: Vec<Vec<Vec<u8>>> = Vec::new();
+        if with {
+            for flag in ["WITHDIST", "WITHCOORD", "WITHHASH"] {
+                if self.rng.gen_bool(0.35) {
+                    options.push(vec![word(flag)]);
+                }
+            }
+        }
+        if self.rng.gen_bool(0.4) {
+            options.push(vec![self.one_of(&["ASC", "DESC"])]);
+        }
+        if self.rng.gen_bool(0.4) {
+            let mut count = vec![
+                word("COUNT"),
+                self.pick_mostly(&[b"1", b"2", b"3", b"10"], &[b"0", b"abc"]),
+            ];
+            if self.rng.gen_bool(0.3) {
+                count.push(word("ANY"));
+            }
+            options.push(count);
+        }
+        if self.rng.gen_ratio(1, 20) {
+            options.push(vec![self.one_of(&["ANY", "FOO", "STORE"])]);
+        }
+        options.shuffle(&mut self.rng);
+        options.into_iter().flatten().collect()
+    }
+
+    fn geo(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        match self.rng.gen_range(0..20) {
+            0..=4 => {
+                let mut c = vec![word("GEOADD"), self.geo_key()];
+                if self.rng.gen_ratio(1, 4) {
+                    c.push(self.one_of(&["NX", "XX", "CH"]));
+                }
+                for _ in 0..self.rng.gen_range(1..=4) {
+                    c.extend(self.lon_lat());
+                    c.push(self.geo_member());
+                }
+                if self.rng.gen_ratio(1, 20) {
+                    c.pop();
+                }
+                c
+            }
+            5 | 6 => {
+                let mut c = vec![self.one_of(&["GEOPOS", "GEOHASH"]), self.geo_key()];
+                for _ in 0..self.rng.gen_range(1..=3) {
+                    c.push(self.geo_member());
+                }
+                c
+            }
+            7 => {
+                let mut c = vec![
+                    word("GEODIST"),
+                    self.geo_key(),
+                    self.geo_member(),
+                    self.geo_member(),
+                ];
+                if self.rng.gen_bool(0.5) {
+                    c.push(self.geo_unit());
+                }
+                c
+            }
+            8..=12 => {
+                let store = self.rng.gen_ratio(1, 4);
+                let mut c = if store {
+                    vec![word("GEOSEARCHSTORE"), self.geo_key(), self.geo_key()]
+                } else {
+                    vec![word("GEOSEARCH"), self.geo_key()]
+                };
+                let mut parts: Vec<Vec<Vec<u8>>> = Vec::new();
+                let polygon = self.rng.gen_ratio(1, 6);
+                if polygon {
+                    let vertices = self.rng.gen_range(3..=5);
+                    let mut part = vec![word("BYPOLYGON"), vertices.to_string().into_bytes()];
+                    for _ in 0..vertices {
+                        part.extend(self.lon_lat());
+                    }
+                    parts.push(part);
+                } else {
+                    if self.rng.gen_bool(0.5) {
+                        parts.push(vec![word("FROMMEMBER"), self.geo_member()]);
+                    } else {
+                        let [lon, lat] = self.lon_lat();
+                        parts.push(vec![word("FROMLONLAT"), lon, lat]);
+                    }
+                    if self.rng.gen_bool(0.5) {
+                        parts.push(vec![word("BYRADIUS"), self.geo_distance(), self.geo_unit()]);
+                    } else {
+                        parts.push(vec![
+                            word("BYBOX"),
+                            self.geo_distance(),
+                            self.geo_distance(),
+                            self.geo_unit(),
+                        ]);
+                    }
+                }
+                if self.rng.gen_ratio(1, 15) {
+                    parts.pop();
+                }
+                parts.push(self.geo_options(!store));
+                if store && self.rng.gen_bool(0.3) {
+                    parts.push(vec![word("STOREDIST")]);
+                }
+                parts.shuffle(&mut self.rng);
+                c.extend(parts.into_iter().flatten());
+                c
+            }
+            13..=15 => {
+                let name = self.one_of(&["GEORADIUS", "GEORADIUS_RO"]);
+                let ro = name.ends_with(b"_RO");
+                let [lon, lat] = self.lon_lat();
+                let mut c = vec![
+                    name,
+                    self.geo_key(),
+                    lon,
+                    lat,
+                    self.geo_distance(),
+                    self.geo_unit(),
+                ];
+                let store = !ro && self.rng.gen_ratio(1, 4);
+                c.extend(self.geo_options(!store));
+                if store {
+                    c.push(self.one_of(&["STORE", "STOREDIST"]));
+                    c.push(self.geo_key());
+                }
+                c
+            }
+            16 | 17 => {
+                let name = self.one_of(&["GEORADIUSBYMEMBER", "GEORADIUSBYMEMBER_RO"]);
+                let ro = name.ends_with(b"_RO");
+                let mut c = vec![
+                    name,
+                    self.geo_key(),
+                    self.geo_member(),
+                    self.geo_distance(),
+                    self.geo_unit(),
+                ];
+                let store = !ro && self.rng.gen_ratio(1, 4);
+                c.extend(self.geo_options(!store));
+                if store {
+                    c.push(self.one_of(&["STORE", "STOREDIST"]));
+                    c.push(self.geo_key());
+                }
+                c
+            }
+            18 => vec![
+                word("ZRANGE"),
+                self.geo_key(),
+                word("0"),
+                word("-1"),
+                word("WITHSCORES"),
+            ],
+            _ => vec![word("OBJECT"), word("ENCODING"), self.geo_key()],
         }
     }
 

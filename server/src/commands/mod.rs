@@ -3,6 +3,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
 pub mod introspection;
@@ -10,6 +11,7 @@ pub mod keys;
 pub mod lists;
 pub mod server_admin;
 pub mod sets;
+pub mod sorted_sets;
 pub mod strings;
 pub mod transactions;
 
@@ -331,7 +333,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 11] {
+pub fn families() -> [&'static [CommandSpec]; 13] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -344,6 +346,8 @@ pub fn families() -> [&'static [CommandSpec]; 11] {
         transactions::COMMANDS,
         lists::COMMANDS,
         sets::COMMANDS,
+        sorted_sets::COMMANDS,
+        geo::COMMANDS,
     ]
 }
 

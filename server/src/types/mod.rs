@@ -7,6 +7,7 @@ pub mod list;
 pub mod long_double;
 pub mod set;
 pub mod string;
+pub mod zset;
 
 pub use hash::Hash;
 pub use set::Set;
@@ -23,6 +24,8 @@ pub enum Value {
     Hash(Hash),
     /// A set.
     Set(Set),
+    /// A sorted set.
+    ZSet(Box<zset::ZSet>),
 }
 
 impl Value {
@@ -33,6 +36,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Hash(_) => "hash",
             Value::Set(_) => "set",
+            Value::ZSet(_) => "zset",
         }
     }
 
@@ -43,6 +47,7 @@ impl Value {
             Value::List(list) => list.encoding_name(),
             Value::Hash(h) => h.as_ref().encoding_name(),
             Value::Set(s) => s.encoding_name(),
+            Value::ZSet(z) => z.encoding_name(),
         }
     }
 
