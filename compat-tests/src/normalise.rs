@@ -66,6 +66,8 @@ pub enum Matcher {
     Sub(&'static str),
     /// No arguments at all.
     NoArgs,
+    /// This word (case-insensitive) is among the arguments after the key.
+    Option(&'static str),
 }
 
 /// One row of the rule table.
@@ -122,6 +124,15 @@ pub static RULES: &[RuleEntry] = &[
     entry(
         "SSCAN",
         Matcher::Any,
+        Rule::Scan {
+            cursor_arg: 2,
+            pairs: false,
+        },
+    ),
+    // HSCAN ... NOVALUES lists fields only, so its elements are not pairs.
+    entry(
+        "HSCAN",
+        Matcher::Option("NOVALUES"),
         Rule::Scan {
             cursor_arg: 2,
             pairs: false,
@@ -318,6 +329,10 @@ pub fn rule_for<A: AsRef<[u8]>>(argv: &[A]) -> Rule {
                     Matcher::Sub(s) => {
                         sub.is_some_and(|sub| sub.eq_ignore_ascii_case(s.as_bytes()))
                     }
+                    Matcher::Option(word) => argv
+                        .iter()
+                        .skip(2)
+                        .any(|arg| arg.as_ref().eq_ignore_ascii_case(word.as_bytes())),
                 }
         })
         .map_or(Rule::Exact, |e| e.rule)
@@ -433,7 +448,11 @@ fn unordered(r: &Reply, t: &Reply, pairs: bool) -> bool {
     let (Some(a), Some(b)) = (children(r), children(t)) else {
         return false;
     };
-    sorted_raw(&a, pairs) == sorted_raw(&b, pairs)
+    // An odd element count cannot be pairs: never equivalent, whatever the other side holds.
+    match (sorted_raw(&a, pairs), sorted_raw(&b, pairs)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
 }
 
 fn sorted_raw(items: &[Reply], pairs: bool) -> Option<Vec<Vec<u8>>> {
@@ -776,6 +795,17 @@ mod tests {
         let m2 = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n";
         assert!(same(&["ZSCAN", "z", "0", "NOSCORES"], m1, m2));
         assert!(same(&["HSCAN", "h", "0", "novalues"], m1, m2));
+    }
+
+    #[test]
+    fn hscan_novalues_lists_single_fields() {
+        let a = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n";
+        let b = b"*2\r\n$1\r\n0\r\n*3\r\n$1\r\nc\r\n$1\r\na\r\n$1\r\nb\r\n";
+        assert!(same(&["HSCAN", "h", "0", "COUNT", "100", "novalues"], a, b));
+        assert!(!same(&["HSCAN", "h", "0", "COUNT", "100"], a, b));
+        let pairs = b"*2\r\n$1\r\n0\r\n*4\r\n$1\r\nf\r\n$1\r\n1\r\n$1\r\ng\r\n$1\r\n2\r\n";
+        let swapped = b"*2\r\n$1\r\n0\r\n*4\r\n$1\r\ng\r\n$1\r\n2\r\n$1\r\nf\r\n$1\r\n1\r\n";
+        assert!(same(&["HSCAN", "h", "0"], pairs, swapped));
     }
 
     #[test]

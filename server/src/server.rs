@@ -211,6 +211,19 @@ impl Server {
                     break;
                 }
             }
+            // Hash fields with their own TTL: Valkey's second job reclaims up to four times as many
+            // fields per key as it samples keys.
+            loop {
+                if db.volatile_keys_len() == 0 || started.elapsed() > budget {
+                    break;
+                }
+                let (sampled, with_expired, reclaimed) =
+                    db.expire_items_sample(per_loop, per_loop * 4, now, &mut self.rng);
+                self.stats.expired_fields += reclaimed as u64;
+                if sampled == 0 || with_expired * 100 / sampled <= 10 {
+                    break;
+                }
+            }
         }
     }
 

@@ -72,6 +72,8 @@ pub struct Stats {
     pub keyspace_misses: u64,
     /// Keys evicted by maxmemory.
     pub evicted_keys: u64,
+    /// Hash fields removed because their TTL passed (INFO `expired_fields`).
+    pub expired_fields: u64,
     /// Error replies sent, by error code (INFO errorstats).
     pub error_replies: HashMap<String, u64>,
     /// Every error reply sent (INFO `total_error_replies`), also counted once error codes stop being

@@ -208,6 +208,7 @@ mod tests {
                     Matcher::Any => "any arguments".to_string(),
                     Matcher::NoArgs => "no arguments".to_string(),
                     Matcher::Sub(sub) => format!("subcommand {sub}"),
+                    Matcher::Option(word) => format!("option {word}"),
                 };
                 format!("| {} | {applies} | `{:?}` |", entry.command, entry.rule)
             })

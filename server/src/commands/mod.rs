@@ -4,6 +4,7 @@
 pub mod bitmaps;
 pub mod connection;
 pub mod geo;
+pub mod hashes;
 pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
@@ -332,9 +333,10 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 12] {
+pub fn families() -> [&'static [CommandSpec]; 13] {
     [
         strings::COMMANDS,
+        hashes::COMMANDS,
         keys::COMMANDS,
         bitmaps::COMMANDS,
         hyperloglog::COMMANDS,

@@ -15,6 +15,9 @@ pub struct Db {
     /// Values, each with its access word as metadata (see [`access`]: Valkey's per-object `lru` field).
     entries: Table<Value, u32>,
     expires: Table<i64>,
+    /// Keys whose value has items with their own TTL (hash fields), for active expiry and INFO
+    /// `keys_with_volatile_items`.
+    volatile_keys: Table<()>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
 }
@@ -58,6 +61,7 @@ impl Db {
         if self.is_expired(key, now_ms) {
             self.entries.remove(key);
             self.expires.remove(key);
+            self.untrack_volatile(key);
             self.expired_count += 1;
             true
         } else {
@@ -108,6 +112,7 @@ impl Db {
 
     /// Stores `value` under `key`, keeping the existing TTL if the key exists.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value) {
+        self.set_volatile_items(key, value.has_volatile_items());
         match self.entries.get_mut_with_meta(key) {
             Some((stored, access_word)) => {
                 *stored = value;
@@ -133,6 +138,7 @@ impl Db {
         if !self.expires.is_empty() {
             self.expires.remove(key);
         }
+        self.untrack_volatile(key);
         Some(value)
     }
 
@@ -166,6 +172,7 @@ impl Db {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.expires.clear();
+        self.volatile_keys.clear();
     }
 
     /// Iterates over every stored key and value, expired or not.
@@ -212,6 +219,61 @@ impl Db {
     pub fn swap(&mut self, other: &mut Db) {
         std::mem::swap(&mut self.entries, &mut other.entries);
         std::mem::swap(&mut self.expires, &mut other.expires);
+        std::mem::swap(&mut self.volatile_keys, &mut other.volatile_keys);
+    }
+
+    /// Number of keys whose value has items with their own TTL (INFO `keys_with_volatile_items`).
+    pub fn volatile_keys_len(&self) -> usize {
+        self.volatile_keys.len()
+    }
+
+    /// Records whether the value under `key` has items with their own TTL. Commands that change item
+    /// TTLs in place call this when the answer changes; storing a value with `set` does it itself.
+    pub fn set_volatile_items(&mut self, key: &[u8], volatile: bool) {
+        if volatile {
+            self.volatile_keys.insert(key, ());
+        } else {
+            self.untrack_volatile(key);
+        }
+    }
+
+    fn untrack_volatile(&mut self, key: &[u8]) {
+        if !self.volatile_keys.is_empty() {
+            self.volatile_keys.remove(key);
+        }
+    }
+
+    /// One round of active expiry of items with their own TTL: samples up to `sample` keys that have
+    /// such items and reclaims up to `limit` expired items in each; a value left empty is deleted.
+    /// Returns (keys sampled, keys that had expired items, items reclaimed).
+    pub fn expire_items_sample(
+        &mut self,
+        sample: usize,
+        limit: usize,
+        now_ms: i64,
+        rng: &mut impl Rng,
+    ) -> (usize, usize, usize) {
+        let mut keys = Vec::with_capacity(sample);
+        self.volatile_keys.sample_keys(sample, rng, &mut keys);
+        let (mut with_expired, mut reclaimed) = (0, 0);
+        for key in &keys {
+            let Some(value) = self.entries.get_mut(key) else {
+                self.volatile_keys.remove(key);
+                continue;
+            };
+            let removed = value.remove_expired_items(now_ms, limit);
+            if removed == 0 {
+                continue;
+            }
+            with_expired += 1;
+            reclaimed += removed;
+            if value.is_empty_collection() {
+                self.remove(key);
+            } else if !value.has_volatile_items() {
+                self.volatile_keys.remove(key);
+            }
+        }
+        (keys.len(), with_expired, reclaimed)
     }
 }
 

@@ -428,7 +428,7 @@ fn stats_section(server: &Server, s: &mut Section<'_>) {
     s.field("sync_partial_ok", 0);
     s.field("sync_partial_err", 0);
     s.field("expired_keys", server.expired_keys());
-    s.field("expired_fields", 0);
+    s.field("expired_fields", stats.expired_fields);
     s.field("expired_stale_perc", "0.00");
     s.field("expired_keys_with_volatile_items_stale_perc", "0.00");
     s.field("expired_time_cap_reached_count", 0);
@@ -594,8 +594,9 @@ fn keyspace_section(server: &Server, s: &mut Section<'_>) {
         s.field(
             &format!("db{index}"),
             format!(
-                "keys={},expires={expires},avg_ttl={avg_ttl},keys_with_volatile_items=0",
-                db.len()
+                "keys={},expires={expires},avg_ttl={avg_ttl},keys_with_volatile_items={}",
+                db.len(),
+                db.volatile_keys_len()
             ),
         );
     }
