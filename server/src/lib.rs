@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod error;
 pub mod exec;
+pub mod expire_conditions;
 pub mod glob;
 pub mod keyspace;
 pub mod network;

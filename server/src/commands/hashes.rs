@@ -708,38 +708,9 @@ fn hpexpireat(ctx: &mut Ctx<'_>) -> CommandResult {
     hexpire_generic(ctx, 0, false)
 }
 
-/// Valkey's `parseExtendedExpireArgumentsOrReply` over arguments `3..end`.
+/// The NX / XX / GT / LT options in arguments `3..end`.
 fn expire_conditions(ctx: &Ctx<'_>, end: usize) -> Result<ExpireConditions, CommandError> {
-    let mut conditions = ExpireConditions::default();
-    for index in 3..end {
-        if ctx.arg_is(index, "nx") {
-            conditions.nx = true;
-        } else if ctx.arg_is(index, "xx") {
-            conditions.xx = true;
-        } else if ctx.arg_is(index, "gt") {
-            conditions.gt = true;
-        } else if ctx.arg_is(index, "lt") {
-            conditions.lt = true;
-        } else {
-            let option = ctx.arg(index);
-            let end = option.iter().position(|&b| b == 0).unwrap_or(option.len());
-            return Err(CommandError::owned(format!(
-                "ERR Unsupported option {}",
-                String::from_utf8_lossy(&option[..end])
-            )));
-        }
-    }
-    if conditions.nx && (conditions.xx || conditions.gt || conditions.lt) {
-        return Err(CommandError::fixed(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
-    }
-    if conditions.gt && conditions.lt {
-        return Err(CommandError::fixed(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
-    }
-    Ok(conditions)
+    ExpireConditions::parse((3..end).map(|index| ctx.arg(index)))
 }
 
 /// HEXPIRE, HPEXPIRE, HEXPIREAT and HPEXPIREAT: argument 2 relative to `base_ms` (0 for the absolute

@@ -8,6 +8,7 @@ use crate::error::{
     invalid_expire, CommandError, CommandResult, DB_INDEX_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY,
     SYNTAX,
 };
+use crate::expire_conditions::ExpireConditions;
 use crate::glob::glob_match;
 use crate::keyspace::access;
 
@@ -562,33 +563,7 @@ fn pexpireat(ctx: &mut Ctx<'_>) -> CommandResult {
 /// time, or 0 for the absolute *AT forms); NX, XX, GT and LT may follow.
 fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResult {
     let argv = ctx.argv;
-    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
-    for (index, option) in argv.iter().enumerate().skip(3) {
-        if ctx.arg_is(index, "nx") {
-            nx = true;
-        } else if ctx.arg_is(index, "xx") {
-            xx = true;
-        } else if ctx.arg_is(index, "gt") {
-            gt = true;
-        } else if ctx.arg_is(index, "lt") {
-            lt = true;
-        } else {
-            return Err(CommandError::owned(format!(
-                "ERR Unsupported option {}",
-                c_str(option)
-            )));
-        }
-    }
-    if nx && (xx || gt || lt) {
-        return Err(CommandError::fixed(
-            "ERR NX and XX, GT or LT options at the same time are not compatible",
-        ));
-    }
-    if gt && lt {
-        return Err(CommandError::fixed(
-            "ERR GT and LT options at the same time are not compatible",
-        ));
-    }
+    let conditions = ExpireConditions::parse(argv.iter().skip(3))?;
 
     let mut when = ctx.arg_i64(2)?;
     if seconds {
@@ -606,11 +581,7 @@ fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResu
         return Ok(());
     }
     let current = ctx.db().expire_at(key);
-    let refused = (nx && current.is_some())
-        || (xx && current.is_none())
-        || (gt && current.is_none_or(|at| when <= at))
-        || (lt && current.is_some_and(|at| when >= at));
-    if refused {
+    if conditions.refuse(current, when) {
         ctx.reply().int(0);
         return Ok(());
     }

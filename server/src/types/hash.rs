@@ -84,18 +84,7 @@ impl SetOutcome {
     }
 }
 
-/// The NX / XX / GT / LT options of HEXPIRE and friends.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExpireConditions {
-    /// Only fields without a TTL.
-    pub nx: bool,
-    /// Only fields with a TTL.
-    pub xx: bool,
-    /// Only when the new expiry is later (no TTL counts as infinite).
-    pub gt: bool,
-    /// Only when the new expiry is sooner (no TTL counts as infinite).
-    pub lt: bool,
-}
+pub use crate::expire_conditions::ExpireConditions;
 
 /// The per-field result of HEXPIRE and friends, with Valkey's reply codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -661,11 +650,7 @@ impl HashData {
         let Some(current) = table.get_live(field, now_ms).map(|found| found.expire_at) else {
             return ExpireOutcome::NoField;
         };
-        let refused = (conditions.nx && current.is_some())
-            || (conditions.xx && current.is_none())
-            || (conditions.gt && current.is_none_or(|at| expire_at_ms <= at))
-            || (conditions.lt && current.is_some_and(|at| expire_at_ms >= at));
-        if refused {
+        if conditions.refuse(current, expire_at_ms) {
             return ExpireOutcome::ConditionNotMet;
         }
         if already_passed {
