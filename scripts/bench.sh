@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Throughput and memory benchmark: ferry against Valkey 9.1 and Redis 7.0, measured in the same run on
-# this machine. Prints requests/s per command and pipeline depth, ferry's ratio to the faster reference,
-# and bytes per key for 1M small string keys. Usage: bash scripts/bench.sh [requests] [keys]
+# this machine. Each (server, test, pipeline) is run ROUNDS times, the servers interleaved within every
+# round so that background load hits all of them alike; the table shows the median requests/s, ferry's
+# ratio to the faster reference, and the server's CPU time per request (user + system, from /proc).
+# Then bytes per key for 1M small string keys.
+# Usage: bash scripts/bench.sh [requests] [keys] [rounds]
+#   FERRY_BENCH_TABLES="strings collections" (default both), FERRY_BENCH_MEMORY=0 skips the memory part.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-REQUESTS=${1:-1000000}
+REQUESTS=${1:-500000}
 KEYS=${2:-1000000}
+ROUNDS=${3:-3}
+TABLES=${FERRY_BENCH_TABLES:-strings collections}
 CLIENTS=50
-TESTS="set,get,incr,mset"
 WORK=$(mktemp -d)
 trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 PIDS=()
@@ -34,27 +39,88 @@ read -r PORT[ferry] PID[ferry] < <(start ferry "$FERRY" serve)
 read -r PORT[valkey] PID[valkey] < <(start valkey "$VALKEY")
 read -r PORT[redis7] PID[redis7] < <(start redis7 "$REDIS7")
 
-echo "# redis-benchmark -n $REQUESTS -c $CLIENTS -t $TESTS -P {1,16} -q, $(nproc) cores, $(date -u +%F)"
-declare -A RPS
-for pipeline in 1 16; do
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# One measurement: server, pipeline, label, then redis-benchmark arguments (a -t list or a command).
+# Appends "server pipeline label rps cpu_us_per_request" to $WORK/results.
+measure() {
+    local server=$1 pipeline=$2 label=$3; shift 3
+    local before after rps
+    before=$(cpu_ticks "${PID[$server]}")
+    rps=$(redis-benchmark -p "${PORT[$server]}" -n "$REQUESTS" -c "$CLIENTS" -P "$pipeline" -q "$@" 2>/dev/null \
+        | tr '\r' '\n' | grep "requests per second" | tail -1 | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
+    after=$(cpu_ticks "${PID[$server]}")
+    local hz; hz=$(getconf CLK_TCK)
+    echo "$server $pipeline $label ${rps:-0} $(python3 -c "print(($after-$before)*1e6/$hz/$REQUESTS)")" >>"$WORK/results"
+}
+
+# Strings (issue 2): SET GET INCR MSET against both references.
+strings_round() {
+    local pipeline=$1
     for server in ferry valkey redis7; do
         redis-cli -p "${PORT[$server]}" flushall >/dev/null
-        while IFS= read -r line; do
-            name=${line%%:*}
-            rps=$(echo "$line" | sed -E 's/.*: ([0-9.]+) requests per second.*/\1/')
-            RPS[$server,$pipeline,$name]=$rps
-        done < <(redis-benchmark -p "${PORT[$server]}" -n "$REQUESTS" -c "$CLIENTS" -P "$pipeline" -t "$TESTS" -q 2>/dev/null \
-            | tr '\r' '\n' | grep "requests per second")
+        for test in set get incr mset; do
+            measure "$server" "$pipeline" "${test^^}" -t "$test"
+        done
     done
+}
+
+# Collections (issue 3) against Valkey: random members (-r) so sets, hashes and sorted sets really grow
+# and pops really pop; LRANGE_100 and ZRANGE_100 read 100 elements of a preloaded list / sorted set.
+collections_round() {
+    local pipeline=$1
+    for server in ferry valkey; do
+        local port=${PORT[$server]}
+        redis-cli -p "$port" flushall >/dev/null
+        for test in lpush lpop sadd spop hset zadd zpopmin; do
+            measure "$server" "$pipeline" "${test^^}" -r 100000 -t "$test"
+        done
+        redis-cli -p "$port" del mylist bench:zset >/dev/null
+        python3 -c "print(' '.join(['RPUSH mylist'] + ['e%d' % i for i in range(600)]))" | redis-cli -p "$port" >/dev/null
+        python3 -c "print(' '.join(['ZADD bench:zset'] + ['%d m%d' % (i, i) for i in range(600)]))" | redis-cli -p "$port" >/dev/null
+        measure "$server" "$pipeline" LRANGE_100 lrange mylist 0 99
+        measure "$server" "$pipeline" ZRANGE_100 zrange bench:zset 0 99
+    done
+}
+
+echo "# redis-benchmark -n $REQUESTS -c $CLIENTS -P {1,16}, median of $ROUNDS interleaved rounds, $(nproc) cores, $(date -u +%F)"
+for round in $(seq "$ROUNDS"); do
+    for pipeline in 1 16; do
+        for table in $TABLES; do "${table}_round" "$pipeline"; done
+    done
+    echo "round $round of $ROUNDS done" >&2
 done
 
-printf '\n| command | pipeline | ferry | valkey 9.1 | redis 7.0 | ferry / faster |\n|---|---|---|---|---|---|\n'
-for pipeline in 1 16; do
-    for name in SET GET INCR "MSET (10 keys)"; do
-        f=${RPS[ferry,$pipeline,$name]:-0}; v=${RPS[valkey,$pipeline,$name]:-0}; r=${RPS[redis7,$pipeline,$name]:-0}
-        python3 -c "f,v,r=$f,$v,$r;best=max(v,r);print(f'| $name | $pipeline | {f:,.0f} | {v:,.0f} | {r:,.0f} | {f/best if best else 0:.2f} |')"
-    done
-done
+python3 - "$WORK/results" "$TABLES" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    server, pipeline, label, rps, cpu = line.split()
+    rows.setdefault((label, int(pipeline), server), []).append((float(rps), float(cpu)))
+def median(key, i):
+    values = rows.get(key)
+    return statistics.median(v[i] for v in values) if values else 0.0
+tables = {
+    "strings": (["SET", "GET", "INCR", "MSET"], ["valkey", "redis7"]),
+    "collections": (["LPUSH", "LPOP", "LRANGE_100", "SADD", "SPOP", "HSET", "ZADD", "ZPOPMIN", "ZRANGE_100"], ["valkey"]),
+}
+names = {"valkey": "valkey 9.1", "redis7": "redis 7.0"}
+for table in sys.argv[2].split():
+    labels, refs = tables[table]
+    head = ["command", "pipeline", "ferry"] + [names[r] for r in refs] + ["ferry / faster", "server CPU µs/req (ferry / " + " / ".join(names[r] for r in refs) + ")"]
+    print("\n| " + " | ".join(head) + " |\n|" + "---|" * len(head))
+    for pipeline in (1, 16):
+        for label in labels:
+            f = median((label, pipeline, "ferry"), 0)
+            ref = [median((label, pipeline, r), 0) for r in refs]
+            cpu = [median((label, pipeline, s), 1) for s in ["ferry"] + refs]
+            best = max(ref)
+            cells = [label, str(pipeline), f"{f:,.0f}"] + [f"{r:,.0f}" for r in ref]
+            cells += [f"{f / best:.2f}" if best else "-", " / ".join(f"{c:.2f}" for c in cpu)]
+            print("| " + " | ".join(cells) + " |")
+PY
+
+[ "${FERRY_BENCH_MEMORY:-1}" = 0 ] && exit 0
 
 # Memory: KEYS keys named key:%010d with an 8-byte value, loaded over one pipelined connection.
 python3 - "$KEYS" >"$WORK/keys.resp" <<'PY'

@@ -891,11 +891,14 @@ pub enum ConfigError {
     Immutable,
 }
 
-/// Name → index into `PARAMS`, for canonical names and aliases, lowercase.
-fn index() -> &'static HashMap<&'static str, (usize, bool)> {
-    static INDEX: OnceLock<HashMap<&'static str, (usize, bool)>> = OnceLock::new();
+/// Name → index into `PARAMS`, for canonical names and aliases, lowercase. Hot paths read parameters
+/// by name once per request, so the map uses foldhash rather than SipHash (≈ 6× fewer instructions).
+type ParamIndex = HashMap<&'static str, (usize, bool), foldhash::fast::FixedState>;
+
+fn index() -> &'static ParamIndex {
+    static INDEX: OnceLock<ParamIndex> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = ParamIndex::default();
         for (position, param) in PARAMS.iter().enumerate() {
             map.insert(param.name, (position, false));
             if let Some(alias) = param.alias {
