@@ -2,102 +2,10 @@
 //! CLIENT UNBLOCK (it needs the blocked client's id), clients that disconnect while blocked, the order
 //! in which timeouts fire, and FIFO service among many waiting clients.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ferry_resp::frame::parse_frame;
-
-/// Starts a server in-process on an ephemeral port and returns the port.
-fn start_server() -> u16 {
-    let args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let config = ferry_server::Config::load(None, &args).expect("valid test configuration");
-    let (ready, port) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = ferry_server::run(config, move |port| {
-            let _ = ready.send(port);
-        });
-    });
-    port.recv_timeout(Duration::from_secs(10))
-        .expect("server did not start")
-}
-
-/// A raw RESP connection.
-struct Conn {
-    stream: TcpStream,
-    buffered: Vec<u8>,
-}
-
-impl Conn {
-    fn open(port: u16) -> Self {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        Self {
-            stream,
-            buffered: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, args: &[&str]) {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
-        }
-        self.stream.write_all(&request).expect("write");
-    }
-
-    fn read_reply(&mut self) -> String {
-        loop {
-            if let Some((_, used)) = parse_frame(&self.buffered).expect("well-formed reply") {
-                let reply: Vec<u8> = self.buffered.drain(..used).collect();
-                return String::from_utf8_lossy(&reply).into_owned();
-            }
-            let mut chunk = [0u8; 4096];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => panic!("connection closed"),
-                Ok(n) => self.buffered.extend_from_slice(&chunk[..n]),
-                Err(error) if error.kind() == ErrorKind::WouldBlock => panic!("no reply in time"),
-                Err(error) => panic!("read failed: {error}"),
-            }
-        }
-    }
-
-    fn call(&mut self, args: &[&str]) -> String {
-        self.send(args);
-        self.read_reply()
-    }
-
-    /// The id CLIENT ID reports.
-    fn id(&mut self) -> String {
-        self.call(&["CLIENT", "ID"])
-            .trim_start_matches(':')
-            .trim_end()
-            .to_string()
-    }
-
-    /// True when nothing arrives within `wait`.
-    fn silent_for(&mut self, wait: Duration) -> bool {
-        self.stream.set_read_timeout(Some(wait)).expect("timeout");
-        let mut chunk = [0u8; 64];
-        let silent = match self.stream.read(&mut chunk) {
-            Ok(n) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
-                false
-            }
-            Err(_) => true,
-        };
-        self.stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        silent
-    }
-}
+mod common;
+use common::{start_server, Conn};
 
 /// The number INFO reports as `blocked_clients`.
 fn blocked_clients(conn: &mut Conn) -> usize {
@@ -122,7 +30,7 @@ fn wait_blocked(conn: &mut Conn, count: usize) {
 
 #[test]
 fn client_unblock_ends_a_blocking_pop_with_a_timeout_or_an_error() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut blocked = Conn::open(port);
     let mut admin = Conn::open(port);
     let id = blocked.id();
@@ -130,19 +38,19 @@ fn client_unblock_ends_a_blocking_pop_with_a_timeout_or_an_error() {
     blocked.send(&["BLPOP", "l", "0"]);
     wait_blocked(&mut admin, 1);
     assert_eq!(admin.call(&["CLIENT", "UNBLOCK", &id]), ":1\r\n");
-    assert_eq!(blocked.read_reply(), "*-1\r\n");
+    assert_eq!(blocked.read_text(), "*-1\r\n");
 
     // BLMOVE replies with a null array on timeout too, although inside MULTI it replies a null bulk.
     blocked.send(&["BLMOVE", "s", "d", "LEFT", "RIGHT", "0"]);
     wait_blocked(&mut admin, 1);
     assert_eq!(admin.call(&["CLIENT", "UNBLOCK", &id, "TIMEOUT"]), ":1\r\n");
-    assert_eq!(blocked.read_reply(), "*-1\r\n");
+    assert_eq!(blocked.read_text(), "*-1\r\n");
 
     blocked.send(&["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"]);
     wait_blocked(&mut admin, 1);
     assert_eq!(admin.call(&["CLIENT", "UNBLOCK", &id, "ERROR"]), ":1\r\n");
     assert_eq!(
-        blocked.read_reply(),
+        blocked.read_text(),
         "-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
     );
     assert_eq!(admin.call(&["CLIENT", "UNBLOCK", &id]), ":0\r\n");
@@ -155,7 +63,7 @@ fn client_unblock_ends_a_blocking_pop_with_a_timeout_or_an_error() {
 
 #[test]
 fn a_client_that_disconnects_while_blocked_leaves_nothing_behind() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut other = Conn::open(port);
     {
         let mut gone = Conn::open(port);
@@ -175,12 +83,12 @@ fn a_client_that_disconnects_while_blocked_leaves_nothing_behind() {
     waiting.send(&["BLPOP", "fresh", "0"]);
     wait_blocked(&mut other, 1);
     assert_eq!(other.call(&["RPUSH", "fresh", "v"]), ":1\r\n");
-    assert_eq!(waiting.read_reply(), "*2\r\n$5\r\nfresh\r\n$1\r\nv\r\n");
+    assert_eq!(waiting.read_text(), "*2\r\n$5\r\nfresh\r\n$1\r\nv\r\n");
 }
 
 #[test]
 fn timeouts_fire_in_deadline_order_and_later_clients_are_still_served() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut slow = Conn::open(port);
     let mut fast = Conn::open(port);
@@ -193,9 +101,9 @@ fn timeouts_fire_in_deadline_order_and_later_clients_are_still_served() {
     forever.send(&["BLPOP", "l", "0"]);
     wait_blocked(&mut admin, 3);
 
-    assert_eq!(fast.read_reply(), "*-1\r\n");
+    assert_eq!(fast.read_text(), "*-1\r\n");
     let fast_done = started.elapsed();
-    assert_eq!(slow.read_reply(), "*-1\r\n");
+    assert_eq!(slow.read_text(), "*-1\r\n");
     let slow_done = started.elapsed();
     assert!(fast_done >= Duration::from_millis(200), "{fast_done:?}");
     assert!(slow_done >= Duration::from_millis(600), "{slow_done:?}");
@@ -203,12 +111,12 @@ fn timeouts_fire_in_deadline_order_and_later_clients_are_still_served() {
 
     wait_blocked(&mut admin, 1);
     assert_eq!(admin.call(&["RPUSH", "l", "a"]), ":1\r\n");
-    assert_eq!(forever.read_reply(), "*2\r\n$1\r\nl\r\n$1\r\na\r\n");
+    assert_eq!(forever.read_text(), "*2\r\n$1\r\nl\r\n$1\r\na\r\n");
 }
 
 #[test]
 fn a_rerun_that_finds_nothing_keeps_the_original_deadline() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut blocked = Conn::open(port);
     let started = Instant::now();
@@ -218,7 +126,7 @@ fn a_rerun_that_finds_nothing_keeps_the_original_deadline() {
     // The key changes but holds no list: the client stays blocked, its deadline unchanged.
     assert_eq!(admin.call(&["SET", "l", "text"]), "+OK\r\n");
     assert!(blocked.silent_for(Duration::from_millis(50)));
-    assert_eq!(blocked.read_reply(), "*-1\r\n");
+    assert_eq!(blocked.read_text(), "*-1\r\n");
     let waited = started.elapsed();
     assert!(waited >= Duration::from_millis(500), "{waited:?}");
     assert!(waited < Duration::from_millis(750), "{waited:?}");
@@ -226,7 +134,7 @@ fn a_rerun_that_finds_nothing_keeps_the_original_deadline() {
 
 #[test]
 fn many_blocked_clients_are_served_first_come_first_served() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut clients: Vec<Conn> = Vec::new();
     for waiting in 1..=6 {
@@ -241,19 +149,13 @@ fn many_blocked_clients_are_served_first_come_first_served() {
     }
     assert_eq!(admin.call(&["RPUSH", "l", "1", "2", "3", "4"]), ":4\r\n");
     // BLMPOP LEFT takes the head, BRPOP the tail: 1, 4, 2, 3 in the order the clients blocked.
-    assert_eq!(
-        clients[0].read_reply(),
-        "*2\r\n$1\r\nl\r\n*1\r\n$1\r\n1\r\n"
-    );
-    assert_eq!(clients[1].read_reply(), "*2\r\n$1\r\nl\r\n$1\r\n4\r\n");
-    assert_eq!(
-        clients[2].read_reply(),
-        "*2\r\n$1\r\nl\r\n*1\r\n$1\r\n2\r\n"
-    );
-    assert_eq!(clients[3].read_reply(), "*2\r\n$1\r\nl\r\n$1\r\n3\r\n");
+    assert_eq!(clients[0].read_text(), "*2\r\n$1\r\nl\r\n*1\r\n$1\r\n1\r\n");
+    assert_eq!(clients[1].read_text(), "*2\r\n$1\r\nl\r\n$1\r\n4\r\n");
+    assert_eq!(clients[2].read_text(), "*2\r\n$1\r\nl\r\n*1\r\n$1\r\n2\r\n");
+    assert_eq!(clients[3].read_text(), "*2\r\n$1\r\nl\r\n$1\r\n3\r\n");
     wait_blocked(&mut admin, 2);
     assert_eq!(admin.call(&["EXISTS", "l"]), ":0\r\n");
     assert_eq!(admin.call(&["LPUSH", "other", "x"]), ":1\r\n");
-    assert_eq!(clients[5].read_reply(), "*2\r\n$5\r\nother\r\n$1\r\nx\r\n");
+    assert_eq!(clients[5].read_text(), "*2\r\n$5\r\nother\r\n$1\r\nx\r\n");
     assert!(clients[4].silent_for(Duration::from_millis(50)));
 }

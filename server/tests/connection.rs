@@ -1,103 +1,10 @@
 //! Connection commands over real sockets: CLIENT KILL really closes the other connection, CLIENT
 //! PAUSE holds commands back and lets them run once it ends, CLIENT REPLY, HELLO, RESET and AUTH.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ferry_resp::frame::parse_frame;
-
-/// Starts a server in-process on an ephemeral port and returns the port.
-fn start_server(extra: &[&str]) -> u16 {
-    let mut args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(extra.iter().map(|s| s.to_string()));
-    let config = ferry_server::Config::load(None, &args).expect("valid test configuration");
-    let (ready, port) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = ferry_server::run(config, move |port| {
-            let _ = ready.send(port);
-        });
-    });
-    port.recv_timeout(Duration::from_secs(10))
-        .expect("server did not start")
-}
-
-/// A raw RESP connection.
-struct Conn {
-    stream: TcpStream,
-    buffered: Vec<u8>,
-}
-
-impl Conn {
-    fn open(port: u16) -> Self {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        Self {
-            stream,
-            buffered: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, args: &[&str]) {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
-        }
-        self.stream.write_all(&request).expect("write");
-    }
-
-    /// Reads one whole reply and returns its raw bytes; `None` when the server closed the connection.
-    fn read_reply(&mut self) -> Option<Vec<u8>> {
-        loop {
-            if let Some((_, used)) = parse_frame(&self.buffered).expect("well-formed reply") {
-                return Some(self.buffered.drain(..used).collect());
-            }
-            let mut chunk = [0u8; 4096];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return None,
-                Ok(n) => self.buffered.extend_from_slice(&chunk[..n]),
-                Err(error) if error.kind() == ErrorKind::ConnectionReset => return None,
-                Err(error) => panic!("read failed: {error}"),
-            }
-        }
-    }
-
-    fn call(&mut self, args: &[&str]) -> String {
-        self.send(args);
-        let reply = self.read_reply().expect("connection closed");
-        String::from_utf8_lossy(&reply).into_owned()
-    }
-
-    /// True when nothing arrives within `wait`.
-    fn silent_for(&mut self, wait: Duration) -> bool {
-        self.stream.set_read_timeout(Some(wait)).expect("timeout");
-        let mut chunk = [0u8; 64];
-        let silent = match self.stream.read(&mut chunk) {
-            Ok(n) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
-                false
-            }
-            Err(error) => matches!(error.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
-        };
-        self.stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        silent
-    }
-
-    fn id(&mut self) -> String {
-        self.call(&["CLIENT", "ID"])
-            .trim_start_matches(':')
-            .trim_end()
-            .to_string()
-    }
-}
+mod common;
+use common::{start_server, Conn};
 
 #[test]
 fn client_kill_closes_the_other_connection() {
