@@ -101,32 +101,7 @@ impl fmt::Debug for Listpack {
 /// Parses `bytes` as a canonical integer the way listpack does (`lpStringToInt64`, the same rules as
 /// `string2ll`).
 pub(crate) fn as_integer(bytes: &[u8]) -> Option<i64> {
-    if bytes.is_empty() || bytes.len() > 20 {
-        return None;
-    }
-    if bytes == b"0" {
-        return Some(0);
-    }
-    let (negative, digits) = match bytes.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, bytes),
-    };
-    let (&first, rest) = digits.split_first()?;
-    if !(b'1'..=b'9').contains(&first) {
-        return None;
-    }
-    let mut value = u64::from(first - b'0');
-    for &b in rest {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
-    }
-    if negative {
-        (value <= (i64::MAX as u64) + 1).then(|| (value as i64).wrapping_neg())
-    } else {
-        i64::try_from(value).ok()
-    }
+    ferry_resp::number::parse_i64(bytes)
 }
 
 /// Appends the encoding and data of an integer element.
