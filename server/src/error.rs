@@ -63,3 +63,14 @@ pub fn invalid_expire(command_name: &str) -> CommandError {
         "ERR invalid expire time in '{command_name}' command"
     ))
 }
+
+/// An argument as C's `%.Ns` prints it into an error text: up to its first NUL byte and at most `max`
+/// bytes (`usize::MAX` for plain `%s`), invalid UTF-8 replaced.
+pub fn c_str(arg: &[u8], max: usize) -> Cow<'_, str> {
+    let end = arg
+        .iter()
+        .position(|&b| b == 0)
+        .unwrap_or(arg.len())
+        .min(max);
+    String::from_utf8_lossy(&arg[..end])
+}

@@ -6,7 +6,7 @@ use ferry_resp::Argv;
 
 use crate::client::{Client, ReplyMode};
 use crate::commands::{self, flags, CommandSpec, Ctx};
-use crate::error::{wrong_arity, CommandError};
+use crate::error::{c_str, wrong_arity, CommandError};
 use crate::keyspace;
 use crate::server::{unix_ms, unix_us, PauseKind, Server};
 
@@ -72,20 +72,10 @@ fn resolve_with(
         Some(sub) => Err(wrong_arity(sub.full_name)),
         None => Err(CommandError::owned(format!(
             "ERR unknown subcommand '{}'. Try {} HELP.",
-            truncate_c_str(&argv[1], 128),
+            c_str(&argv[1], 128),
             spec.name.to_ascii_uppercase()
         ))),
     }
-}
-
-/// Formats an argument like C's `%.Ns`: stops at a NUL byte and after `max` bytes.
-fn truncate_c_str(arg: &[u8], max: usize) -> String {
-    let end = arg
-        .iter()
-        .position(|&b| b == 0)
-        .unwrap_or(arg.len())
-        .min(max);
-    String::from_utf8_lossy(&arg[..end]).into_owned()
 }
 
 fn unknown_command(argv: &Argv) -> CommandError {
@@ -96,12 +86,12 @@ fn unknown_command(argv: &Argv) -> CommandError {
         }
         let room = 128 - args.len();
         args.push('\'');
-        args.push_str(&truncate_c_str(arg, room));
+        args.push_str(&c_str(arg, room));
         args.push_str("' ");
     }
     CommandError::owned(format!(
         "ERR unknown command '{}', with args beginning with: {}",
-        truncate_c_str(&argv[0], 128),
+        c_str(&argv[0], 128),
         args
     ))
 }

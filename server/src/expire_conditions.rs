@@ -2,7 +2,7 @@
 //! fields): Valkey's `parseExtendedExpireArgumentsOrReply` and the rule deciding whether a new expiry
 //! may replace the current one.
 
-use crate::error::CommandError;
+use crate::error::{c_str, CommandError};
 
 /// The NX / XX / GT / LT options of an expire command.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -31,11 +31,9 @@ impl ExpireConditions {
             } else if option.eq_ignore_ascii_case(b"lt") {
                 conditions.lt = true;
             } else {
-                // Formatted like C's `%s`: the text stops at a NUL byte.
-                let end = option.iter().position(|&b| b == 0).unwrap_or(option.len());
                 return Err(CommandError::owned(format!(
                     "ERR Unsupported option {}",
-                    String::from_utf8_lossy(&option[..end])
+                    c_str(option, usize::MAX)
                 )));
             }
         }

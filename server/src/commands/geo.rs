@@ -11,7 +11,7 @@ use ferry_resp::{Argv, ReplyBuffer};
 
 use crate::commands::sorted_sets::{read_zset, store_result, zadd_apply};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
-use crate::error::{CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
+use crate::error::{c_str, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
 use crate::types::zset::score::parse_score;
 use crate::types::zset::{AddFlags, Range, ZSet};
 
@@ -108,12 +108,6 @@ fn radius_keys(argv: &Argv) -> Vec<usize> {
     keys
 }
 
-/// The part of an argument C's `%s` prints: up to the first NUL byte.
-fn c_text(arg: &[u8]) -> String {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    String::from_utf8_lossy(&arg[..end]).into_owned()
-}
-
 /// Two arguments as a longitude/latitude pair (`extractLongLatOrReply`).
 fn long_lat(ctx: &Ctx<'_>, at: usize) -> Result<[f64; 2], CommandError> {
     let longitude = parse_score(ctx.arg(at)).ok_or(NOT_FLOAT)?;
@@ -166,7 +160,12 @@ fn box_and_unit(ctx: &Ctx<'_>, at: usize) -> Result<(f64, f64, f64), CommandErro
 fn member_position(zset: &ZSet, member: &[u8]) -> Result<[f64; 2], CommandError> {
     zset.score(member)
         .and_then(geohash::decode_score)
-        .ok_or_else(|| CommandError::owned(format!("ERR member {} does not exist", c_text(member))))
+        .ok_or_else(|| {
+            CommandError::owned(format!(
+                "ERR member {} does not exist",
+                c_str(member, usize::MAX)
+            ))
+        })
 }
 
 /// `%.17Lf` without trailing zeros, `-0` as `0` (Valkey's human-friendly long double text).
@@ -565,7 +564,7 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
             "ERR {what} is not compatible with WITHDIST, WITHHASH and WITHCOORD options"
         )));
     }
-    let name = c_text(ctx.arg(0));
+    let name = c_str(ctx.arg(0), usize::MAX);
     if is_search && !(from_member || from_lonlat) && !by_polygon {
         return Err(CommandError::owned(format!(
             "ERR exactly one of FROMMEMBER or FROMLONLAT can be specified for {name}"

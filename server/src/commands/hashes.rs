@@ -6,10 +6,11 @@ use ferry_rdb::listpack::Entry;
 use ferry_resp::number::parse_i64;
 use ferry_resp::ReplyBuffer;
 
+use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1};
 use crate::error::{
-    invalid_expire, wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW,
-    SYNTAX, WRONG_TYPE,
+    invalid_expire, wrong_arity, CommandError, CommandResult, NOT_FLOAT, OVERFLOW, SYNTAX,
+    WRONG_TYPE,
 };
 use crate::glob::glob_match;
 use crate::keyspace::Db;
@@ -108,7 +109,6 @@ const COUNT_OUT_OF_RANGE: CommandError = CommandError::fixed(
     "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
 );
 const OUT_OF_RANGE: CommandError = CommandError::fixed("ERR value is out of range");
-const INVALID_CURSOR: CommandError = CommandError::fixed("ERR invalid cursor");
 
 /// The listpack limits from the configuration.
 fn limits(ctx: &Ctx<'_>) -> Limits {
@@ -521,41 +521,10 @@ fn hrandfield(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// Valkey's `parseScanCursorOrReply`: a decimal `unsigned long long` (see the keys family's SCAN).
-fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
-    if let Some(value) = parse_i64(arg) {
-        return u64::try_from(value).ok();
-    }
-    let mut rest = arg;
-    while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
-        rest = tail;
-    }
-    let (negative, digits) = match rest {
-        [b'-', tail @ ..] => (true, tail),
-        [b'+', tail @ ..] => (false, tail),
-        _ => (false, rest),
-    };
-    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for digit in digits {
-        value = value
-            .checked_mul(10)?
-            .checked_add(u64::from(digit - b'0'))?;
-    }
-    Some(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 fn hscan(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
     let now = ctx.now_ms;
-    let mut cursor = parse_cursor(&argv[2]).ok_or(INVALID_CURSOR)?;
+    let cursor = parse_cursor(&argv[2]).ok_or(INVALID_CURSOR)?;
     let Some(hash) = read_hash(ctx.server, ctx.db_index, &argv[1], now)? else {
         let reply = &mut ctx.client.reply;
         reply.array(2);
@@ -563,59 +532,25 @@ fn hscan(ctx: &mut Ctx<'_>) -> CommandResult {
         reply.array(0);
         return Ok(());
     };
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut no_values = false;
-    let mut index = 3;
-    while index < argv.len() {
-        let has_value = argv.len() - index >= 2;
-        let is = |word: &str| argv[index].eq_ignore_ascii_case(word.as_bytes());
-        if is("count") && has_value {
-            count = parse_i64(&argv[index + 1]).ok_or(NOT_INTEGER)?;
-            if count < 1 {
-                return Err(SYNTAX);
-            }
-            index += 2;
-        } else if is("match") && has_value {
-            // "*" matches everything, so it is the same as no pattern.
-            pattern = Some(&argv[index + 1]).filter(|p| *p != b"*");
-            index += 2;
-        } else if is("novalues") {
-            no_values = true;
-            index += 1;
-        } else if is("noscores") {
-            return Err(CommandError::fixed(
-                "ERR NOSCORES option can only be used in ZSCAN",
-            ));
-        } else {
-            return Err(SYNTAX);
-        }
-    }
+    let options = ScanOptions::parse(argv.iter().skip(3), ScanKind::Hash)?;
+    let no_values = options.names_only;
     let mut found: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
-    let mut sampled: i64 = 0;
-    // Visit buckets until COUNT fields were seen, giving up after 10 * COUNT further buckets so a sparse
-    // table cannot block the server.
-    let mut iterations_left = count.saturating_mul(10);
-    loop {
-        cursor = hash.scan(cursor, now, |field, value| {
-            sampled += 1;
+    let cursor = sample(cursor, options.count, |cursor| {
+        let mut seen = 0;
+        let next = hash.scan(cursor, now, |field, value| {
+            seen += 1;
             let field = field.to_vec();
-            if pattern.is_none_or(|pattern| glob_match(pattern, &field, false)) {
-                found.push((
-                    field,
-                    if no_values {
-                        Vec::new()
-                    } else {
-                        value.to_vec()
-                    },
-                ));
+            if options.pattern.is_none_or(|p| glob_match(p, &field, false)) {
+                let value = if no_values {
+                    Vec::new()
+                } else {
+                    value.to_vec()
+                };
+                found.push((field, value));
             }
         });
-        if cursor == 0 || iterations_left == 0 || sampled >= count {
-            break;
-        }
-        iterations_left -= 1;
-    }
+        (next, seen)
+    });
     let reply = &mut ctx.client.reply;
     reply.array(2);
     reply.bulk(itoa::Buffer::new().format(cursor).as_bytes());

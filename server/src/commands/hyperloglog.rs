@@ -3,7 +3,7 @@
 
 use crate::commands::bitmaps::{as_string, as_string_mut, keyword_is};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
-use crate::error::{CommandError, CommandResult};
+use crate::error::{c_str, CommandError, CommandResult};
 use crate::types::hll::{self, Corrupt, REGISTERS};
 use crate::types::{Str, Value};
 
@@ -234,13 +234,9 @@ fn pfdebug(ctx: &mut Ctx<'_>) -> CommandResult {
         }
         DebugReply::Converted(converted)
     } else {
-        let end = subcommand
-            .iter()
-            .position(|&b| b == 0)
-            .unwrap_or(subcommand.len());
         return Err(CommandError::owned(format!(
             "ERR Unknown PFDEBUG subcommand '{}'",
-            String::from_utf8_lossy(&subcommand[..end])
+            c_str(subcommand, usize::MAX)
         )));
     };
     if converted {

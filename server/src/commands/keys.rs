@@ -3,6 +3,7 @@
 
 use ferry_resp::number::parse_i64;
 
+use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
 use crate::error::{
     invalid_expire, CommandError, CommandResult, DB_INDEX_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY,
@@ -198,12 +199,6 @@ const SAME_OBJECT: CommandError =
 const INT_OUT_OF_RANGE: CommandError =
     CommandError::fixed("ERR value is out of range, value must between -2147483648 and 2147483647");
 
-/// An argument formatted like C's `%s`: up to its first NUL byte.
-fn c_str(arg: &[u8]) -> std::borrow::Cow<'_, str> {
-    let end = arg.iter().position(|&b| b == 0).unwrap_or(arg.len());
-    String::from_utf8_lossy(&arg[..end])
-}
-
 /// Argument `index` as a C `int` (Valkey's `getIntFromObjectOrReply`); `message` replaces both the
 /// "not an integer" and the "out of range" error when given.
 fn arg_int(
@@ -298,118 +293,26 @@ fn keys(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// Valkey's `string2ull` on a cursor argument read as a C string: a non-negative decimal `long long`,
-/// or else anything `strtoull` takes whole (leading whitespace, a sign, digits, no overflow; a minus
-/// negates modulo 2^64).
-pub(crate) fn parse_cursor(arg: &[u8]) -> Option<u64> {
-    let arg = &arg[..arg.iter().position(|&b| b == 0).unwrap_or(arg.len())];
-    if let Some(value) = parse_i64(arg) {
-        return u64::try_from(value).ok();
-    }
-    let mut rest = arg;
-    while let [b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r', tail @ ..] = rest {
-        rest = tail;
-    }
-    let negative = match rest {
-        [b'-', tail @ ..] => {
-            rest = tail;
-            true
-        }
-        [b'+', tail @ ..] => {
-            rest = tail;
-            false
-        }
-        _ => false,
-    };
-    if rest.is_empty() || !rest.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let mut value: u64 = 0;
-    for digit in rest {
-        value = value
-            .checked_mul(10)?
-            .checked_add(u64::from(digit - b'0'))?;
-    }
-    Some(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
-/// Type names SCAN TYPE accepts.
-const TYPE_NAMES: &[&str] = &["string", "list", "set", "zset", "hash", "stream"];
-
 fn scan(ctx: &mut Ctx<'_>) -> CommandResult {
-    let mut cursor = parse_cursor(ctx.arg(1)).ok_or(CommandError::fixed("ERR invalid cursor"))?;
+    let cursor = parse_cursor(ctx.arg(1)).ok_or(INVALID_CURSOR)?;
     let argv = ctx.argv;
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut type_filter: Option<&str> = None;
-    let mut index = 2;
-    while index < argv.len() {
-        let has_value = argv.len() - index >= 2;
-        if ctx.arg_is(index, "count") && has_value {
-            count = ctx.arg_i64(index + 1)?;
-            if count < 1 {
-                return Err(SYNTAX);
-            }
-            index += 2;
-        } else if ctx.arg_is(index, "match") && has_value {
-            // "*" matches everything, so it is the same as no pattern.
-            pattern = Some(&argv[index + 1]).filter(|p| *p != b"*");
-            index += 2;
-        } else if ctx.arg_is(index, "type") && has_value {
-            let name = &argv[index + 1];
-            let Some(&known) = TYPE_NAMES
-                .iter()
-                .find(|t| t.as_bytes().eq_ignore_ascii_case(name))
-            else {
-                return Err(CommandError::owned(format!(
-                    "ERR unknown type name '{}'",
-                    c_str(name)
-                )));
-            };
-            type_filter = Some(known);
-            index += 2;
-        } else if ctx.arg_is(index, "novalues") {
-            return Err(CommandError::fixed(
-                "ERR NOVALUES option can only be used in HSCAN",
-            ));
-        } else if ctx.arg_is(index, "noscores") {
-            return Err(CommandError::fixed(
-                "ERR NOSCORES option can only be used in ZSCAN",
-            ));
-        } else {
-            return Err(SYNTAX);
-        }
-    }
-
+    let options = ScanOptions::parse(argv.iter().skip(2), ScanKind::Keys)?;
     let db = &mut ctx.server.dbs[ctx.db_index];
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut sampled: i64 = 0;
-    // Visit buckets until COUNT keys were seen, giving up after 10 * COUNT further buckets so that a
-    // sparse table cannot block the server.
-    let mut iterations_left = count.saturating_mul(10);
-    loop {
-        cursor = db.scan(cursor, |key, value| {
-            sampled += 1;
-            if type_filter.is_some_and(|t| value.type_name() != t) {
+    let cursor = sample(cursor, options.count, |cursor| {
+        let mut seen = 0;
+        let next = db.scan(cursor, |key, value| {
+            seen += 1;
+            if options.type_filter.is_some_and(|t| value.type_name() != t) {
                 return;
             }
-            if pattern.is_some_and(|p| !glob_match(p, key, false)) {
+            if options.pattern.is_some_and(|p| !glob_match(p, key, false)) {
                 return;
             }
             found.push(key.to_vec());
         });
-        if cursor == 0 || iterations_left == 0 {
-            break;
-        }
-        iterations_left -= 1;
-        if sampled >= count {
-            break;
-        }
-    }
+        (next, seen)
+    });
     // Keys that matched but are logically expired are deleted now and left out.
     let now = ctx.now_ms;
     found.retain(|key| !db.expire_if_needed(key, now));
@@ -803,53 +706,4 @@ fn swapdb(ctx: &mut Ctx<'_>) -> CommandResult {
     ctx.server.stats.dirty += 1;
     ctx.reply().ok();
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_cursor;
-
-    /// Cursors checked against valkey-server 9.1.2.
-    #[test]
-    fn cursors_parse_like_string2ull() {
-        let valid: &[(&[u8], u64)] = &[
-            (b"0", 0),
-            (b"17", 17),
-            (b"01", 1),
-            (b"+1", 1),
-            (b" 1", 1),
-            (b"\t5", 5),
-            (b"\n7", 7),
-            (b" +3", 3),
-            (b"-0", 0),
-            (b" -0", 0),
-            (b"-18446744073709551615", 1),
-            (b"-9223372036854775809", 9223372036854775807),
-            (b"9223372036854775808", 9223372036854775808),
-            (b"18446744073709551615", u64::MAX),
-            (b"00000000000000000000000000012", 12),
-            (b"3\0junk", 3),
-        ];
-        for &(text, expected) in valid {
-            assert_eq!(parse_cursor(text), Some(expected), "{text:?}");
-        }
-        let invalid: &[&[u8]] = &[
-            b"",
-            b"-1",
-            b"abc",
-            b"1 ",
-            b"0x10",
-            b"1e3",
-            b"  ",
-            b"+",
-            b"-",
-            b"+-3",
-            b"18446744073709551616",
-            b"99999999999999999999",
-            b"-99999999999999999999",
-        ];
-        for &text in invalid {
-            assert_eq!(parse_cursor(text), None, "{text:?}");
-        }
-    }
 }

@@ -9,6 +9,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+mod scan;
 pub mod server_admin;
 pub mod sets;
 pub mod sorted_sets;

@@ -16,7 +16,7 @@ use ferry_resp::number::parse_i64;
 use ferry_resp::{Argv, ReplyBuffer};
 use rand::Rng;
 
-use crate::commands::keys::parse_cursor;
+use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
 use crate::error::{CommandError, CommandResult, NOT_INTEGER, SYNTAX, WRONG_TYPE};
 use crate::glob::glob_match;
@@ -861,7 +861,7 @@ fn sdiffstore(ctx: &mut Ctx<'_>) -> CommandResult {
 fn sscan(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
     let key = &argv[1];
-    let cursor = parse_cursor(&argv[2]).ok_or(CommandError::fixed("ERR invalid cursor"))?;
+    let cursor = parse_cursor(&argv[2]).ok_or(INVALID_CURSOR)?;
     if !lookup_read(ctx, key)? {
         let reply = ctx.reply();
         reply.array(2);
@@ -869,33 +869,8 @@ fn sscan(ctx: &mut Ctx<'_>) -> CommandResult {
         reply.array(0);
         return Ok(());
     }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut index = 3;
-    while index < argv.len() {
-        let has_value = argv.len() - index >= 2;
-        if ctx.arg_is(index, "count") && has_value {
-            count = ctx.arg_i64(index + 1)?;
-            if count < 1 {
-                return Err(SYNTAX);
-            }
-            index += 2;
-        } else if ctx.arg_is(index, "match") && has_value {
-            // "*" matches everything, so it is the same as no pattern.
-            pattern = Some(&argv[index + 1]).filter(|p| *p != b"*");
-            index += 2;
-        } else if ctx.arg_is(index, "novalues") {
-            return Err(CommandError::fixed(
-                "ERR NOVALUES option can only be used in HSCAN",
-            ));
-        } else if ctx.arg_is(index, "noscores") {
-            return Err(CommandError::fixed(
-                "ERR NOSCORES option can only be used in ZSCAN",
-            ));
-        } else {
-            return Err(SYNTAX);
-        }
-    }
+    let options = ScanOptions::parse(argv.iter().skip(3), ScanKind::Set)?;
+    let pattern = options.pattern;
     let matches = |text: &[u8]| pattern.is_none_or(|p| glob_match(p, text, false));
     let Some(set) = peek_set(&ctx.server.dbs[ctx.db_index], key) else {
         return Ok(());
@@ -904,23 +879,16 @@ fn sscan(ctx: &mut Ctx<'_>) -> CommandResult {
     let mut next_cursor = 0;
     match set.view() {
         SetRef::Hashtable(table) => {
-            // Visit buckets until COUNT members were seen, giving up after 10 * COUNT further
-            // buckets so that a sparse table cannot block the server.
-            let mut sampled: i64 = 0;
-            let mut iterations_left = count.saturating_mul(10);
-            next_cursor = cursor;
-            loop {
-                next_cursor = table.scan(next_cursor, |member, ()| {
-                    sampled += 1;
+            next_cursor = sample(cursor, options.count, |cursor| {
+                let mut seen = 0;
+                let next = table.scan(cursor, |member, ()| {
+                    seen += 1;
                     if matches(member) {
                         found.push(member.to_vec());
                     }
                 });
-                if next_cursor == 0 || iterations_left == 0 || sampled >= count {
-                    break;
-                }
-                iterations_left -= 1;
-            }
+                (next, seen)
+            });
         }
         // Compact encodings are small: everything in one call.
         view => {

@@ -10,7 +10,7 @@ use ferry_resp::{Argv, ReplyBuffer};
 use rand::Rng;
 
 use crate::blocking::{parse_timeout, TimeoutReply};
-use crate::commands::keys::parse_cursor;
+use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
 use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONG_TYPE,
@@ -266,7 +266,6 @@ const LIMIT_NEGATIVE: CommandError = CommandError::fixed("ERR LIMIT can't be neg
 const NUMKEYS_NOT_POSITIVE: CommandError =
     CommandError::fixed("ERR numkeys should be greater than 0");
 const COUNT_NOT_POSITIVE: CommandError = CommandError::fixed("ERR count should be greater than 0");
-const INVALID_CURSOR: CommandError = CommandError::fixed("ERR invalid cursor");
 const OUT_OF_RANGE: CommandError = CommandError::fixed("ERR value is out of range");
 
 // ---------------------------------------------------------------------------------------------------
@@ -1560,7 +1559,7 @@ fn blocking_pop(
 
 fn zscan(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
-    let mut cursor = parse_cursor(ctx.arg(2)).ok_or(INVALID_CURSOR)?;
+    let cursor = parse_cursor(ctx.arg(2)).ok_or(INVALID_CURSOR)?;
     let (db, now) = (ctx.db_index, ctx.now_ms);
     if read_zset(ctx.server, db, &argv[1], now)?.is_none() {
         let reply = &mut ctx.client.reply;
@@ -1569,57 +1568,28 @@ fn zscan(ctx: &mut Ctx<'_>) -> CommandResult {
         reply.array(0);
         return Ok(());
     }
-    let mut count: i64 = 10;
-    let mut pattern: Option<&[u8]> = None;
-    let mut only_members = false;
-    let mut i = 3;
-    while i < argv.len() {
-        let has_value = argv.len() - i >= 2;
-        if ctx.arg_is(i, "count") && has_value {
-            count = arg_long(ctx, i + 1)?;
-            if count < 1 {
-                return Err(SYNTAX);
-            }
-            i += 2;
-        } else if ctx.arg_is(i, "match") && has_value {
-            pattern = Some(&argv[i + 1]).filter(|p| *p != b"*");
-            i += 2;
-        } else if ctx.arg_is(i, "novalues") {
-            return Err(CommandError::fixed(
-                "ERR NOVALUES option can only be used in HSCAN",
-            ));
-        } else if ctx.arg_is(i, "noscores") {
-            only_members = true;
-            i += 1;
-        } else {
-            return Err(SYNTAX);
-        }
-    }
+    let options = ScanOptions::parse(argv.iter().skip(3), ScanKind::SortedSet)?;
     let Some(zset) = as_zset(ctx.server.dbs[db].peek(&argv[1]))? else {
         return Ok(());
     };
     let mut found: Vec<Vec<u8>> = Vec::new();
-    let mut sampled: i64 = 0;
-    let mut iterations_left = count.saturating_mul(10);
-    loop {
-        cursor = zset.scan_step(cursor, |member, score| {
-            sampled += 1;
-            if pattern.is_some_and(|p| !glob_match(p, member, false)) {
+    let cursor = sample(cursor, options.count, |cursor| {
+        let mut seen = 0;
+        let next = zset.scan_step(cursor, |member, score| {
+            seen += 1;
+            if options
+                .pattern
+                .is_some_and(|p| !glob_match(p, member, false))
+            {
                 return;
             }
             found.push(member.to_vec());
-            if !only_members {
+            if !options.names_only {
                 found.push(score.to_vec());
             }
         });
-        if cursor == 0 || iterations_left == 0 {
-            break;
-        }
-        iterations_left -= 1;
-        if sampled >= count {
-            break;
-        }
-    }
+        (next, seen)
+    });
     let reply = &mut ctx.client.reply;
     reply.array(2);
     reply.bulk(itoa::Buffer::new().format(cursor).as_bytes());
