@@ -10,7 +10,7 @@ use ferry_resp::number::parse_i64;
 use ferry_resp::{Argv, ReplyBuffer};
 
 use crate::commands::sorted_sets::{read_zset, store_result, zadd_apply};
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
+use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1, TWO_KEYS};
 use crate::error::{c_str, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
 use crate::types::zset::score::parse_score;
 use crate::types::zset::{AddFlags, Range, ZSet};
@@ -19,13 +19,6 @@ use geohash::{Shape, ShapeKind};
 
 const ACL_READ: u64 = acl::READ | acl::GEO | acl::SLOW;
 const ACL_WRITE: u64 = acl::WRITE | acl::GEO | acl::SLOW;
-
-/// Keys at 1 and 2 (GEOSEARCHSTORE).
-const TWO_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 
 /// Geo commands.
 pub static COMMANDS: &[CommandSpec] = &[

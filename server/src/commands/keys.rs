@@ -4,7 +4,7 @@
 use ferry_resp::number::parse_i64;
 
 use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
+use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, ALL_KEYS, KEY1, NO_KEYS, TWO_KEYS};
 use crate::error::{
     invalid_expire, CommandError, CommandResult, DB_INDEX_OUT_OF_RANGE, NOT_INTEGER, NO_SUCH_KEY,
     SYNTAX,
@@ -13,16 +13,6 @@ use crate::expire_conditions::ExpireConditions;
 use crate::glob::glob_match;
 use crate::keyspace::access;
 
-const ALL_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-const SOURCE_AND_DESTINATION: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 const OBJECT_KEY: KeySpec = KeySpec {
     first: 2,
     last: 2,
@@ -129,7 +119,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         3,
         flags::WRITE,
         acl::KEYSPACE | acl::WRITE | acl::SLOW,
-        SOURCE_AND_DESTINATION,
+        TWO_KEYS,
         rename,
     ),
     CommandSpec::new(
@@ -137,7 +127,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         3,
         WRITE_FAST.0,
         WRITE_FAST.1,
-        SOURCE_AND_DESTINATION,
+        TWO_KEYS,
         renamenx,
     ),
     CommandSpec::new("move", 3, WRITE_FAST.0, WRITE_FAST.1, KEY1, move_command),
@@ -146,7 +136,7 @@ pub static COMMANDS: &[CommandSpec] = &[
         -3,
         flags::WRITE | flags::DENYOOM,
         acl::KEYSPACE | acl::WRITE | acl::SLOW,
-        SOURCE_AND_DESTINATION,
+        TWO_KEYS,
         copy,
     ),
     CommandSpec::new("expire", -3, WRITE_FAST.0, WRITE_FAST.1, KEY1, expire),

@@ -6,7 +6,7 @@ use ferry_resp::number::parse_i64;
 use ferry_resp::{Argv, ReplyBuffer};
 
 use crate::blocking::{parse_timeout, TimeoutReply};
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
+use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1, KEYS_BEFORE_TIMEOUT, TWO_KEYS};
 use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, WRONG_TYPE,
 };
@@ -21,19 +21,6 @@ const ACL_WRITE_SLOW: u64 = acl::WRITE | acl::LIST | acl::SLOW;
 
 const BLOCKING_WRITE: u32 = flags::WRITE | flags::BLOCKING;
 const ACL_BLOCKING: u64 = ACL_WRITE_SLOW | acl::BLOCKING;
-
-/// Every argument but the first and the last (the timeout) is a key (BLPOP, BRPOP).
-const KEYS_BEFORE_TIMEOUT: KeySpec = KeySpec {
-    first: 1,
-    last: -2,
-    step: 1,
-};
-/// Keys at 1 and 2 (LMOVE, RPOPLPUSH).
-const TWO_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 
 /// List commands.
 pub static COMMANDS: &[CommandSpec] = &[

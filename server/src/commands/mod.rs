@@ -192,6 +192,24 @@ pub const KEY1: KeySpec = KeySpec {
     last: 1,
     step: 1,
 };
+/// Keys at 1 and 2 (LMOVE, SMOVE, RENAME, COPY, LCS, GEOSEARCHSTORE, ZRANGESTORE).
+pub const TWO_KEYS: KeySpec = KeySpec {
+    first: 1,
+    last: 2,
+    step: 1,
+};
+/// Every argument from 1 on is a key (DEL, MGET, SINTER).
+pub const ALL_KEYS: KeySpec = KeySpec {
+    first: 1,
+    last: -1,
+    step: 1,
+};
+/// Every argument from 1 on but the last, a timeout (BLPOP, BZPOPMIN).
+pub const KEYS_BEFORE_TIMEOUT: KeySpec = KeySpec {
+    first: 1,
+    last: -2,
+    step: 1,
+};
 
 /// One entry of the command table.
 pub struct CommandSpec {

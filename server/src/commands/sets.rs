@@ -17,7 +17,7 @@ use ferry_resp::{Argv, ReplyBuffer};
 use rand::Rng;
 
 use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
+use crate::commands::{acl, flags, CommandSpec, Ctx, ALL_KEYS, KEY1, NO_KEYS, TWO_KEYS};
 use crate::error::{CommandError, CommandResult, NOT_INTEGER, SYNTAX, WRONG_TYPE};
 use crate::glob::glob_match;
 use crate::keyspace::Db;
@@ -29,19 +29,6 @@ const ACL_READ_FAST: u64 = acl::READ | acl::SET | acl::FAST;
 const ACL_READ_SLOW: u64 = acl::READ | acl::SET | acl::SLOW;
 const ACL_WRITE_FAST: u64 = acl::WRITE | acl::SET | acl::FAST;
 const ACL_WRITE_SLOW: u64 = acl::WRITE | acl::SET | acl::SLOW;
-
-/// Every argument from 1 on is a key (SINTER, SUNION, SDIFF).
-const ALL_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-/// Keys at 1 and 2 (SMOVE).
-const TWO_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
-};
 
 /// Set commands.
 pub static COMMANDS: &[CommandSpec] = &[

@@ -11,7 +11,7 @@ use rand::Rng;
 
 use crate::blocking::{parse_timeout, TimeoutReply};
 use crate::commands::scan::{parse_cursor, sample, ScanKind, ScanOptions, INVALID_CURSOR};
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
+use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1, KEYS_BEFORE_TIMEOUT, NO_KEYS, TWO_KEYS};
 use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONG_TYPE,
 };
@@ -28,19 +28,6 @@ const ACL_READ_FAST: u64 = acl::READ | acl::SORTEDSET | acl::FAST;
 const ACL_READ_SLOW: u64 = acl::READ | acl::SORTEDSET | acl::SLOW;
 const ACL_WRITE_FAST: u64 = acl::WRITE | acl::SORTEDSET | acl::FAST;
 const ACL_WRITE_SLOW: u64 = acl::WRITE | acl::SORTEDSET | acl::SLOW;
-
-/// Keys at 1 and 2 (ZRANGESTORE).
-const TWO_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
-};
-/// Every argument but the last is a key (BZPOPMIN, BZPOPMAX).
-const KEYS_BEFORE_TIMEOUT: KeySpec = KeySpec {
-    first: 1,
-    last: -2,
-    step: 1,
-};
 
 /// Sorted-set commands.
 pub static COMMANDS: &[CommandSpec] = &[

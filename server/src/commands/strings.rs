@@ -5,7 +5,7 @@
 use ferry_resp::number::parse_i64;
 use ferry_resp::{Argv, ReplyBuffer};
 
-use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1, NO_KEYS};
+use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, ALL_KEYS, KEY1, NO_KEYS, TWO_KEYS};
 use crate::error::{
     invalid_expire, wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW,
     SYNTAX, WRONG_TYPE,
@@ -27,18 +27,6 @@ const KEY_VALUE_PAIRS: KeySpec = KeySpec {
     first: 1,
     last: -1,
     step: 2,
-};
-/// Every argument from 1 on is a key (MGET).
-const ALL_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: -1,
-    step: 1,
-};
-/// Keys at 1 and 2 (LCS).
-const TWO_KEYS: KeySpec = KeySpec {
-    first: 1,
-    last: 2,
-    step: 1,
 };
 
 /// String commands.
