@@ -247,23 +247,7 @@ fn parse_unit(arg: &[u8]) -> Result<bool, CommandError> {
 
 fn bitcount(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
-    let argc = ctx.argc();
-    let mut bounds = None;
-    let mut in_bits = false;
-    if (3..=5).contains(&argc) {
-        let start = ctx.arg_i64(2)?;
-        if argc == 5 {
-            in_bits = parse_unit(&argv[4])?;
-        }
-        let end = if argc >= 4 {
-            Some(ctx.arg_i64(3)?)
-        } else {
-            None
-        };
-        bounds = Some((start, end));
-    } else if argc != 2 {
-        return Err(SYNTAX);
-    }
+    let (bounds, in_bits) = parse_bounds(ctx, 2)?;
     let count = match ctx.lookup_read(&argv[1]) {
         None => 0,
         Some(value) => {
@@ -276,7 +260,35 @@ fn bitcount(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-fn count_range(bytes: &[u8], bounds: Option<(i64, Option<i64>)>, in_bits: bool) -> i64 {
+/// The optional `start [end [BYTE|BIT]]` arguments of BITCOUNT and BITPOS from index `first`: the
+/// bounds (`None` when absent) and whether they count bits. Checked in Valkey's order: start, the
+/// unit, then end.
+fn parse_bounds(ctx: &Ctx<'_>, first: usize) -> Result<(Bounds, bool), CommandError> {
+    let argc = ctx.argc();
+    if argc == first {
+        return Ok((None, false));
+    }
+    if argc > first + 3 {
+        return Err(SYNTAX);
+    }
+    let start = ctx.arg_i64(first)?;
+    let in_bits = if argc == first + 3 {
+        parse_unit(ctx.arg(first + 2))?
+    } else {
+        false
+    };
+    let end = if argc >= first + 2 {
+        Some(ctx.arg_i64(first + 1)?)
+    } else {
+        None
+    };
+    Ok((Some((start, end)), in_bits))
+}
+
+/// A start offset and an optional end offset.
+type Bounds = Option<(i64, Option<i64>)>;
+
+fn count_range(bytes: &[u8], bounds: Bounds, in_bits: bool) -> i64 {
     let len = bytes.len() as i64;
     let range = match bounds {
         None => ByteRange {
@@ -305,28 +317,12 @@ fn count_range(bytes: &[u8], bounds: Option<(i64, Option<i64>)>, in_bits: bool) 
 
 fn bitpos(ctx: &mut Ctx<'_>) -> CommandResult {
     let argv = ctx.argv;
-    let argc = ctx.argc();
     let bit = ctx.arg_i64(2)?;
     if bit != 0 && bit != 1 {
         return Err(BIT_ARGUMENT);
     }
     let bit = bit == 1;
-    let mut bounds = None;
-    let mut in_bits = false;
-    if (4..=6).contains(&argc) {
-        let start = ctx.arg_i64(3)?;
-        if argc == 6 {
-            in_bits = parse_unit(&argv[5])?;
-        }
-        let end = if argc >= 5 {
-            Some(ctx.arg_i64(4)?)
-        } else {
-            None
-        };
-        bounds = Some((start, end));
-    } else if argc != 3 {
-        return Err(SYNTAX);
-    }
+    let (bounds, in_bits) = parse_bounds(ctx, 3)?;
     let position = match ctx.lookup_read(&argv[1]) {
         None => {
             if bit {
@@ -348,7 +344,7 @@ fn bitpos(ctx: &mut Ctx<'_>) -> CommandResult {
 /// BITPOS over an existing string, following Valkey's steps: the masked first byte, the whole bytes,
 /// then the masked last byte. Without an explicit end, a search for 0 may answer the first bit past
 /// the string.
-fn find_bit(bytes: &[u8], bit: bool, bounds: Option<(i64, Option<i64>)>, in_bits: bool) -> i64 {
+fn find_bit(bytes: &[u8], bit: bool, bounds: Bounds, in_bits: bool) -> i64 {
     let len = bytes.len() as i64;
     let end_given = matches!(bounds, Some((_, Some(_))));
     let range = match bounds {
