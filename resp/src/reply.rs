@@ -78,11 +78,27 @@ impl ReplyBuffer {
         self.out.extend_from_slice(bytes);
     }
 
+    /// `prefix`, the decimal `n` and CRLF. Most lengths and counts are below 100: those are written as
+    /// one small slice without the general integer formatter.
     fn header(&mut self, prefix: u8, n: i64) {
-        self.out.push(prefix);
-        self.out
-            .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-        self.out.extend_from_slice(b"\r\n");
+        match n {
+            0..=9 => self
+                .out
+                .extend_from_slice(&[prefix, b'0' + n as u8, b'\r', b'\n']),
+            10..=99 => self.out.extend_from_slice(&[
+                prefix,
+                b'0' + (n / 10) as u8,
+                b'0' + (n % 10) as u8,
+                b'\r',
+                b'\n',
+            ]),
+            _ => {
+                self.out.push(prefix);
+                self.out
+                    .extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+                self.out.extend_from_slice(b"\r\n");
+            }
+        }
     }
 
     /// `+OK`.
@@ -120,6 +136,8 @@ impl ReplyBuffer {
 
     /// A bulk string.
     pub fn bulk(&mut self, bytes: &[u8]) {
+        // Header (at most 22 bytes), payload and CRLF with one capacity check.
+        self.out.reserve(bytes.len() + 24);
         self.header(b'$', bytes.len() as i64);
         self.out.extend_from_slice(bytes);
         self.out.extend_from_slice(b"\r\n");
