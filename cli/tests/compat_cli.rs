@@ -194,7 +194,7 @@ fn redis7_differences_are_reported_in_json() {
             .contains("wrong number of arguments for 'zrank'"),
         "{zrank}"
     );
-    assert_eq!(zrank["origin"]["file"], "redis7.txt");
+    assert_eq!(zrank["origin"]["file"], "redis7.toml");
     let list = divergence(&report, "OBJECT ENCODING l");
     assert_eq!(list["reference"], r#""$8\r\nlistpack\r\n""#);
     assert_eq!(list["target"], r#""$9\r\nquicklist\r\n""#);
@@ -220,7 +220,7 @@ fn the_allow_file_accepts_known_divergences() {
           ZRANK * * WITHSCORE      # no WITHSCORE before 7.2\n\
           zrevrank * * withscore   # same\n\
           OBJECT ENCODING          # listpack lists and sets since 7.2\n\
-          redis7.txt:30            # BITCOUNT key start is new\n\
+          redis7.toml:41           # BITCOUNT key start is new\n\
           GETDEL                   # matches nothing: reported as stale\n",
     );
     let output = valkey_vs_redis7(&dir.0, &["--allow", all.to_str().unwrap()]);
@@ -282,7 +282,7 @@ fn junit_output_is_well_formed_xml() {
         .iter()
         .map(|s| s.attribute("name").unwrap())
         .collect();
-    assert_eq!(names, ["redis7.txt", "random seed 2"]);
+    assert_eq!(names, ["redis7.toml", "random seed 2"]);
     let cases: Vec<_> = suites[0]
         .children()
         .filter(|n| n.has_tag_name("testcase"))

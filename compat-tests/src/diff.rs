@@ -499,10 +499,10 @@ mod tests {
 
     #[test]
     fn cases_use_their_clients_and_lines() {
-        let text = b"=== two clients\nGET k\n@client 2\nINCR k\n";
-        let cases = parse_cases("t.txt", text).unwrap();
+        let text = b"[[case]]\nname = 'two clients'\nsteps = ['GET k', { client = 2 }, 'INCR k']\n";
+        let cases = parse_cases("t.toml", text).unwrap();
         let mut runner = Runner::new(fake(reference), fake(target));
-        runner.run_case("t.txt", &cases[0]).unwrap();
+        runner.run_case("t.toml", &cases[0]).unwrap();
         let report = runner.into_report();
         assert_eq!(report.cases, 1);
         assert_eq!(report.divergences.len(), 1);
@@ -510,9 +510,9 @@ mod tests {
         assert_eq!(
             report.divergences[0].origin,
             Origin::Case {
-                file: "t.txt".into(),
+                file: "t.toml".into(),
                 case: "two clients".into(),
-                line: 4
+                line: 3
             }
         );
     }
