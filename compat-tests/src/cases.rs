@@ -264,6 +264,19 @@ steps = ["ECHO 'it\\'s'", { raw = "PING\r\n" }]
     }
 
     #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme.find("```toml\n").expect("README has a ```toml example") + 8;
+        let end = start + readme[start..].find("```").expect("the example ends");
+        let cases = parse_cases("README.md", readme[start..end].as_bytes()).unwrap();
+        let steps = &cases[0].steps;
+        assert_eq!(steps.len(), 7);
+        assert_eq!(steps[1].action, Action::Command(argv(&["ECHO", "it's"])));
+        assert_eq!(steps[3].action, Action::Raw(b"*1\r\nfoo\r\n".to_vec()));
+        assert_eq!(cases[0].tags, ["blocking", "multi-client"]);
+    }
+
+    #[test]
     fn a_directory_still_holding_old_text_files_is_refused() {
         let dir = std::env::temp_dir().join(format!("ferry-cases-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
