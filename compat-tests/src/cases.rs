@@ -266,7 +266,10 @@ steps = ["ECHO 'it\\'s'", { raw = "PING\r\n" }]
     #[test]
     fn the_readme_example_parses() {
         let readme = include_str!("../README.md");
-        let start = readme.find("```toml\n").expect("README has a ```toml example") + 8;
+        let start = readme
+            .find("```toml\n")
+            .expect("README has a ```toml example")
+            + 8;
         let end = start + readme[start..].find("```").expect("the example ends");
         let cases = parse_cases("README.md", readme[start..end].as_bytes()).unwrap();
         let steps = &cases[0].steps;
