@@ -271,7 +271,7 @@ steps = ["ECHO 'it\\'s'", { raw = "PING\r\n" }]
             .expect("README has a ```toml example")
             + 8;
         let end = start + readme[start..].find("```").expect("the example ends");
-        let cases = parse_cases("README.md", readme[start..end].as_bytes()).unwrap();
+        let cases = parse_cases("README.md", &readme.as_bytes()[start..end]).unwrap();
         let steps = &cases[0].steps;
         assert_eq!(steps.len(), 7);
         assert_eq!(steps[1].action, Action::Command(argv(&["ECHO", "it's"])));
