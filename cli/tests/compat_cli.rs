@@ -460,8 +460,8 @@ fn matrix_writes_a_generated_markdown_matrix() {
     let suite = dir.0.join("suite");
     std::fs::create_dir_all(&suite).unwrap();
     std::fs::write(
-        suite.join("mini.txt"),
-        "=== strings\nSET k 1\nINCR k\nGET k\nNOSUCHCOMMAND\n",
+        suite.join("mini.toml"),
+        "[[case]]\nname = \"strings\"\nsteps = ['SET k 1', 'INCR k', 'GET k', 'NOSUCHCOMMAND']\n",
     )
     .unwrap();
     let out = dir.0.join("COMPATIBILITY.md");

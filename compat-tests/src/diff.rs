@@ -22,7 +22,7 @@ use crate::report::{
 pub const MAX_TIMEOUTS: usize = 3;
 
 /// What the runner knows about one connection: MULTI state (as the reference acknowledged it) and
-/// commands sent with `@send` whose replies are not read yet.
+/// commands sent with a `send` step whose replies are not read yet.
 #[derive(Debug, Default)]
 struct Session {
     queued: Option<Vec<Command>>,
