@@ -1,4 +1,4 @@
-//! Embeds the differential case corpus (`compat-tests/cases/*.txt`) into the `ferry` binary, so an
+//! Embeds the differential case corpus (`compat-tests/cases/*.toml`) into the `ferry` binary, so an
 //! installed `ferry compat run` replays it from anywhere. Writes `$OUT_DIR/corpus.rs`: a sorted list of
 //! (file name, contents) pairs built from `include_bytes!`.
 
@@ -14,7 +14,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut files = Vec::new();
     for entry in std::fs::read_dir(&cases_dir)? {
         let path = entry?.path();
-        if path.is_file() && path.extension().is_some_and(|ext| ext == "txt") {
+        if path.is_file() && path.extension().is_some_and(|ext| ext == "toml") {
             files.push(path);
         }
     }

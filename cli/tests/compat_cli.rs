@@ -7,6 +7,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use ferry_compat::client::encode_command;
 use ferry_compat::{Reference, Server, ServerSpec};
 use serde_json::Value;
 
@@ -194,7 +195,7 @@ fn redis7_differences_are_reported_in_json() {
             .contains("wrong number of arguments for 'zrank'"),
         "{zrank}"
     );
-    assert_eq!(zrank["origin"]["file"], "redis7.txt");
+    assert_eq!(zrank["origin"]["file"], "redis7.toml");
     let list = divergence(&report, "OBJECT ENCODING l");
     assert_eq!(list["reference"], r#""$8\r\nlistpack\r\n""#);
     assert_eq!(list["target"], r#""$9\r\nquicklist\r\n""#);
@@ -220,7 +221,7 @@ fn the_allow_file_accepts_known_divergences() {
           ZRANK * * WITHSCORE      # no WITHSCORE before 7.2\n\
           zrevrank * * withscore   # same\n\
           OBJECT ENCODING          # listpack lists and sets since 7.2\n\
-          redis7.txt:30            # BITCOUNT key start is new\n\
+          redis7.toml:41           # BITCOUNT key start is new\n\
           GETDEL                   # matches nothing: reported as stale\n",
     );
     let output = valkey_vs_redis7(&dir.0, &["--allow", all.to_str().unwrap()]);
@@ -282,7 +283,7 @@ fn junit_output_is_well_formed_xml() {
         .iter()
         .map(|s| s.attribute("name").unwrap())
         .collect();
-    assert_eq!(names, ["redis7.txt", "random seed 2"]);
+    assert_eq!(names, ["redis7.toml", "random seed 2"]);
     let cases: Vec<_> = suites[0]
         .children()
         .filter(|n| n.has_tag_name("testcase"))
@@ -356,6 +357,16 @@ fn capture_then_replay_round_trips() {
     first.call(&["EXEC"]);
     second.call(&["GET", "counter"]);
     first.call(&["GET", "counter"]);
+    // A blocking pop served by the other client: MONITOR shows it before the push that serves it.
+    first.send_raw(&encode_command(&["BLPOP", "queue", "0"]));
+    std::thread::sleep(Duration::from_millis(50));
+    second.call(&["SELECT", "0"]);
+    second.call(&["RPUSH", "queue", "job"]);
+    assert_eq!(
+        first.read_reply().reply().map(|r| r.raw.clone()),
+        Some(b"*2\r\n$5\r\nqueue\r\n$3\r\njob\r\n".to_vec())
+    );
+    first.call(&["LLEN", "queue"]);
     let status = capture.wait().unwrap();
     let mut stderr = String::new();
     std::io::Read::read_to_string(capture.stderr.as_mut().unwrap(), &mut stderr).unwrap();
@@ -367,7 +378,7 @@ fn capture_then_replay_round_trips() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(lines[0]["ferry_capture"], 1);
-    assert_eq!(lines.len(), 1 + 12, "{text}");
+    assert_eq!(lines.len(), 1 + 16, "{text}");
     assert_eq!(lines[2]["client"], 2);
     assert_eq!(lines[3]["argv_base64"][2], "/wANCg==");
     assert_eq!(lines[3]["db"], 2);
@@ -387,8 +398,18 @@ fn capture_then_replay_round_trips() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let report = json(&output);
     assert_eq!(report["divergence_count"], 0, "{report:#}");
-    // 12 commands, plus SELECT 0 before the first client's first command (the second one's is a SELECT).
-    assert_eq!(report["commands_compared"], 13, "{report:#}");
+    // 16 commands, plus SELECT 0 before the first client's first command (the second one's is a SELECT).
+    assert_eq!(report["commands_compared"], 17, "{report:#}");
+    let blpop = report["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["command"] == "BLPOP")
+        .unwrap_or_else(|| panic!("BLPOP was not compared: {report:#}"));
+    assert_eq!(
+        (blpop["sent"].as_u64(), blpop["divergent"].as_u64()),
+        (Some(1), Some(0))
+    );
 
     // Replaying against Redis 7.0 as target works the same way and finds nothing either.
     let redis7 = binary(Reference::Redis70);
@@ -439,8 +460,8 @@ fn matrix_writes_a_generated_markdown_matrix() {
     let suite = dir.0.join("suite");
     std::fs::create_dir_all(&suite).unwrap();
     std::fs::write(
-        suite.join("mini.txt"),
-        "=== strings\nSET k 1\nINCR k\nGET k\nNOSUCHCOMMAND\n",
+        suite.join("mini.toml"),
+        "[[case]]\nname = \"strings\"\nsteps = ['SET k 1', 'INCR k', 'GET k', 'NOSUCHCOMMAND']\n",
     )
     .unwrap();
     let out = dir.0.join("COMPATIBILITY.md");

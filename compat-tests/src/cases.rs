@@ -1,20 +1,26 @@
-//! Case files: `compat-tests/cases/*.txt`. Each case is a `=== name` header followed by one command per
-//! line (arguments split like redis-cli), `#` comment lines and directives: `@client N` (later lines use
-//! connection N), `@raw "bytes"` (send raw bytes, read one reply, then probe whether the connection
-//! closed), `@send CMD ...` (send without reading, for blocking commands), `@read` (read the reply owed
-//! to the oldest `@send` of the current connection), `@sleep MS`.
+//! Case files: `compat-tests/cases/*.toml`, one `[[case]]` table per case (the format is in
+//! compat-tests/README.md and [`spec`]), loaded into [`CaseFile`]s of [`Case`]s of [`Step`]s. Each case
+//! runs alone on freshly flushed servers with fresh connections.
+
+mod spec;
+mod split;
 
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 
-/// The highest connection number `@client` accepts.
+pub use split::{split_args, unescape};
+
+/// The extension of case files.
+pub const EXTENSION: &str = "toml";
+
+/// The highest connection number a `client` step accepts.
 pub const MAX_CLIENTS: usize = 16;
 
-/// The longest pause `@sleep` accepts, in milliseconds.
+/// The longest pause a `sleep` step accepts, in milliseconds.
 pub const MAX_SLEEP_MS: u64 = 10_000;
 
-/// What one line of a case does.
+/// What one step of a case does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     /// Send a command (as a multibulk array) and read one reply.
@@ -29,7 +35,7 @@ pub enum Action {
     Sleep(u64),
 }
 
-/// One line of a case.
+/// One step of a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// 1-based line number in the file.
@@ -43,9 +49,13 @@ pub struct Step {
 /// One test case: run on freshly flushed servers with fresh connections.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
-    /// The text after `===`.
+    /// Its name, unique within its file.
     pub name: String,
-    /// 1-based line of the header.
+    /// What it checks, when the file says.
+    pub description: Option<String>,
+    /// Labels to select cases by (`ferry compat run --tag`).
+    pub tags: Vec<String>,
+    /// 1-based line of its `[[case]]` header.
     pub line: usize,
     /// Its steps, in order.
     pub steps: Vec<Step>,
@@ -54,7 +64,7 @@ pub struct Case {
 /// A parsed case file.
 #[derive(Debug, Clone)]
 pub struct CaseFile {
-    /// The file name without `.txt` (the family, e.g. "strings").
+    /// The file name without its extension (the family, e.g. "strings").
     pub name: String,
     /// Where it was read from.
     pub path: PathBuf,
@@ -62,7 +72,8 @@ pub struct CaseFile {
     pub cases: Vec<Case>,
 }
 
-/// Loads every `*.txt` file of a directory, sorted by name.
+/// Loads every `*.toml` file of a directory, sorted by name. A `*.txt` file is refused: it is a case
+/// file in the retired line format, which would otherwise be skipped without a word.
 pub fn load_dir(dir: &Path) -> Result<Vec<CaseFile>, Error> {
     let entries = std::fs::read_dir(dir)
         .map_err(|e| Error::io(format!("reading case directory {}", dir.display()), e))?;
@@ -70,8 +81,21 @@ pub fn load_dir(dir: &Path) -> Result<Vec<CaseFile>, Error> {
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(format!("listing {}", dir.display()), e))?;
         let path = entry.path();
-        if path.extension().is_some_and(|ext| ext == "txt") && path.is_file() {
-            paths.push(path);
+        if !path.is_file() {
+            continue;
+        }
+        match path.extension().and_then(|ext| ext.to_str()) {
+            Some(EXTENSION) => paths.push(path),
+            Some("txt") => {
+                return Err(Error::CaseSyntax {
+                    file: path.display().to_string(),
+                    line: 1,
+                    message: "case files are TOML now (see compat-tests/README.md); convert \
+                              this one and remove it"
+                        .to_string(),
+                })
+            }
+            _ => {}
         }
     }
     paths.sort();
@@ -99,259 +123,176 @@ pub fn load_file(path: &Path) -> Result<CaseFile, Error> {
 
 /// Parses the text of a case file; `file` names it in error messages.
 pub fn parse_cases(file: &str, text: &[u8]) -> Result<Vec<Case>, Error> {
-    let mut cases: Vec<Case> = Vec::new();
-    let mut client = 1;
-    for (index, raw_line) in text.split(|&b| b == b'\n').enumerate() {
-        let line_no = index + 1;
-        let error = |message: String| Error::CaseSyntax {
-            file: file.to_string(),
-            line: line_no,
-            message,
-        };
-        let line = raw_line.strip_suffix(b"\r").unwrap_or(raw_line);
-        let trimmed = line.trim_ascii();
-        if trimmed.is_empty() || trimmed.starts_with(b"#") {
-            continue;
-        }
-        if let Some(name) = trimmed.strip_prefix(b"===") {
-            cases.push(Case {
-                name: String::from_utf8_lossy(name.trim_ascii()).into_owned(),
-                line: line_no,
-                steps: Vec::new(),
-            });
-            client = 1;
-            continue;
-        }
-        let Some(case) = cases.last_mut() else {
-            return Err(error(
-                "command before the first `=== name` header".to_string(),
-            ));
-        };
-        let words = split_args(trimmed).map_err(|m| error(m.to_string()))?;
-        let action = match words.first().map(Vec::as_slice) {
-            Some(b"@client") => {
-                client = directive_number(&words, 1, MAX_CLIENTS as u64).map_err(&error)? as usize;
-                continue;
-            }
-            Some(b"@sleep") => {
-                Action::Sleep(directive_number(&words, 0, MAX_SLEEP_MS).map_err(&error)?)
-            }
-            Some(b"@send") if words.len() > 1 => Action::Send(words[1..].to_vec()),
-            Some(b"@read") if words.len() == 1 => Action::Read,
-            Some(b"@raw") => match words.as_slice() {
-                [_, bytes] => Action::Raw(bytes.clone()),
-                _ => {
-                    return Err(error(
-                        "@raw takes exactly one (quoted) argument".to_string(),
-                    ))
-                }
-            },
-            Some(other) if other.starts_with(b"@") => {
-                return Err(error(format!(
-                    "unknown or malformed directive {}",
-                    String::from_utf8_lossy(other)
-                )))
-            }
-            _ => Action::Command(words),
-        };
-        case.steps.push(Step {
-            line: line_no,
-            client,
-            action,
-        });
-    }
-    Ok(cases)
-}
-
-fn directive_number(words: &[Vec<u8>], min: u64, max: u64) -> Result<u64, String> {
-    let name = String::from_utf8_lossy(&words[0]).into_owned();
-    let [_, value] = words else {
-        return Err(format!("{name} takes exactly one number"));
-    };
-    std::str::from_utf8(value)
-        .ok()
-        .and_then(|text| text.parse::<u64>().ok())
-        .filter(|n| (min..=max).contains(n))
-        .ok_or_else(|| format!("{name} takes a number from {min} to {max}"))
-}
-
-/// Splits a line into arguments the way redis-cli does: whitespace separates; double quotes allow
-/// `\n \r \t \b \a \" \\ \xHH` escapes; single quotes allow `\'`; a closing quote must be followed by
-/// whitespace or the end of the line.
-pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, &'static str> {
-    let mut args = Vec::new();
-    let mut pos = 0;
-    loop {
-        while line.get(pos).is_some_and(|b| b.is_ascii_whitespace()) {
-            pos += 1;
-        }
-        if pos >= line.len() {
-            return Ok(args);
-        }
-        let mut current = Vec::new();
-        let mut in_double = false;
-        let mut in_single = false;
-        loop {
-            let byte = line.get(pos).copied();
-            if in_double {
-                match byte {
-                    None => return Err("unbalanced double quotes"),
-                    Some(b'\\') => {
-                        let next = line.get(pos + 1).copied();
-                        let hex = line
-                            .get(pos + 2..pos + 4)
-                            .and_then(|h| std::str::from_utf8(h).ok())
-                            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
-                            .and_then(|h| u8::from_str_radix(h, 16).ok());
-                        match (next, hex) {
-                            (Some(b'x'), Some(value)) => {
-                                current.push(value);
-                                pos += 4;
-                                continue;
-                            }
-                            (Some(escaped), _) => {
-                                current.push(match escaped {
-                                    b'n' => b'\n',
-                                    b'r' => b'\r',
-                                    b't' => b'\t',
-                                    b'b' => 0x08,
-                                    b'a' => 0x07,
-                                    other => other,
-                                });
-                                pos += 2;
-                                continue;
-                            }
-                            (None, _) => return Err("unbalanced double quotes"),
-                        }
-                    }
-                    Some(b'"') => {
-                        if line.get(pos + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return Err("closing quote must be followed by a space or nothing");
-                        }
-                        pos += 1;
-                        break;
-                    }
-                    Some(other) => current.push(other),
-                }
-            } else if in_single {
-                match byte {
-                    None => return Err("unbalanced single quotes"),
-                    Some(b'\\') if line.get(pos + 1) == Some(&b'\'') => {
-                        current.push(b'\'');
-                        pos += 2;
-                        continue;
-                    }
-                    Some(b'\'') => {
-                        if line.get(pos + 1).is_some_and(|b| !b.is_ascii_whitespace()) {
-                            return Err("closing quote must be followed by a space or nothing");
-                        }
-                        pos += 1;
-                        break;
-                    }
-                    Some(other) => current.push(other),
-                }
-            } else {
-                match byte {
-                    None => break,
-                    Some(b) if b.is_ascii_whitespace() => break,
-                    Some(b'"') => in_double = true,
-                    Some(b'\'') => in_single = true,
-                    Some(other) => current.push(other),
-                }
-            }
-            pos += 1;
-        }
-        args.push(current);
-    }
+    let text = std::str::from_utf8(text).map_err(|e| Error::CaseSyntax {
+        file: file.to_string(),
+        line: text[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count()
+            + 1,
+        message: "not UTF-8 (write other bytes as \\xHH escapes in double quotes)".to_string(),
+    })?;
+    spec::parse(file, text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn split(line: &str) -> Vec<Vec<u8>> {
-        split_args(line.as_bytes()).unwrap()
+    fn argv(words: &[&str]) -> Vec<Vec<u8>> {
+        words.iter().map(|w| w.as_bytes().to_vec()).collect()
     }
 
-    #[test]
-    fn splits_like_redis_cli() {
-        assert_eq!(
-            split("  SET  k v "),
-            vec![b"SET".to_vec(), b"k".to_vec(), b"v".to_vec()]
-        );
-        assert_eq!(
-            split(r#"SET "a b\n\x41\"\\" 'it\'s' """#),
-            vec![
-                b"SET".to_vec(),
-                b"a b\nA\"\\".to_vec(),
-                b"it's".to_vec(),
-                Vec::new()
-            ]
-        );
-        assert_eq!(split(r#""\xzz""#), vec![b"xzz".to_vec()]);
-        assert_eq!(split(r#"ab"cd""#), vec![b"abcd".to_vec()]);
-        assert_eq!(split(r#""\xff\x00""#), vec![vec![0xff, 0x00]]);
-        assert!(split_args(br#"SET "abc"#).is_err());
-        assert!(split_args(br#"SET "abc"d"#).is_err());
-        assert!(split_args(b"SET 'abc").is_err());
-        assert!(split("   ").is_empty());
-    }
+    const EXAMPLE: &str = r#"# a file comment
+[[case]]
+name = "first case"
+description = "two clients"
+tags = ["blocking", "multi-client"]
+steps = [
+    'SET k "a b\x00"',
+    { client = 2 },
+    'GET k',   # a comment
+
+    { raw = '*1\r\n$4\r\nPING\r\n' },
+    { sleep = 10 },
+    { send = 'BLPOP l 0' },
+    { read = true },
+]
+
+[[case]]
+name = "second"
+steps = ["ECHO 'it\\'s'", { raw = "PING\r\n" }]
+"#;
 
     #[test]
     fn parses_cases_and_directives() {
-        let text = b"# header comment\n\
-            === first case\n\
-            SET k 1\n\
-            @client 2\n\
-            GET k\n\
-            \n\
-            @raw \"*1\\r\\n$4\\r\\nPING\\r\\n\"\n\
-            @sleep 10\n\
-            @send BLPOP l 0\n\
-            @read\n\
-            === second\r\n\
-            # inside\n\
-            PING\n";
-        let cases = parse_cases("t.txt", text).unwrap();
+        let cases = parse_cases("t.toml", EXAMPLE.as_bytes()).unwrap();
         assert_eq!(cases.len(), 2);
-        assert_eq!(cases[0].name, "first case");
-        assert_eq!(cases[0].line, 2);
-        let steps = &cases[0].steps;
-        assert_eq!(steps.len(), 6);
+        let first = &cases[0];
+        assert_eq!(first.name, "first case");
+        assert_eq!(first.description.as_deref(), Some("two clients"));
+        assert_eq!(first.tags, ["blocking", "multi-client"]);
+        assert_eq!(first.line, 2);
+        let steps = &first.steps;
+        assert_eq!(steps.len(), 6, "{steps:?}");
         assert_eq!(
-            steps[4].action,
-            Action::Send(vec![b"BLPOP".to_vec(), b"l".to_vec(), b"0".to_vec()])
+            steps[0],
+            Step {
+                line: 7,
+                client: 1,
+                action: Action::Command(vec![b"SET".to_vec(), b"k".to_vec(), b"a b\0".to_vec()]),
+            }
         );
-        assert_eq!(steps[5].action, Action::Read);
-        assert_eq!(steps[0].client, 1);
-        assert_eq!(steps[1].client, 2);
-        assert_eq!(steps[1].line, 5);
+        assert_eq!((steps[1].line, steps[1].client), (9, 2));
+        assert_eq!(steps[1].action, Action::Command(argv(&["GET", "k"])));
         assert_eq!(
             steps[2].action,
             Action::Raw(b"*1\r\n$4\r\nPING\r\n".to_vec())
         );
-        assert_eq!(steps[2].client, 2);
+        assert_eq!(steps[2].line, 11);
         assert_eq!(steps[3].action, Action::Sleep(10));
-        assert_eq!(cases[1].name, "second");
-        assert_eq!(cases[1].steps[0].client, 1);
+        assert_eq!(steps[4].action, Action::Send(argv(&["BLPOP", "l", "0"])));
+        assert_eq!(steps[5].action, Action::Read);
+        assert!(steps.iter().skip(1).all(|s| s.client == 2));
+        let second = &cases[1];
+        assert_eq!((second.line, second.description.clone()), (17, None));
+        // Each case starts on connection 1; a TOML basic string's own escapes arrive decoded.
+        assert_eq!(second.steps[0].client, 1);
         assert_eq!(
-            cases[1].steps[0].action,
-            Action::Command(vec![b"PING".to_vec()])
+            second.steps[0].action,
+            Action::Command(argv(&["ECHO", "it's"]))
         );
+        assert_eq!(second.steps[1].action, Action::Raw(b"PING\r\n".to_vec()));
+    }
+
+    fn error(text: &str) -> String {
+        parse_cases("x.toml", text.as_bytes())
+            .unwrap_err()
+            .to_string()
     }
 
     #[test]
-    fn reports_syntax_errors_with_line_numbers() {
-        let err = parse_cases("x.txt", b"PING\n").unwrap_err().to_string();
-        assert!(err.starts_with("x.txt:1:"), "{err}");
-        let err = parse_cases("x.txt", b"=== a\n@client 0\n")
+    fn errors_name_the_file_line_case_and_step() {
+        let case =
+            |steps: &str| format!("[[case]]\nname = \"c\"\nsteps = [\n  'PING',\n  {steps},\n]\n");
+        let cases = [
+            ("{ client = 0 }", "client takes a number from 1 to 16"),
+            ("{ client = 17 }", "client takes a number from 1 to 16"),
+            ("{ client = -1 }", "invalid value"),
+            ("{ sleep = 10001 }", "sleep takes milliseconds"),
+            ("{ read = false }", "read takes true"),
+            ("{ bogus = 1 }", "unknown field `bogus`"),
+            ("{ send = 'A', read = true }", "exactly one of"),
+            ("{}", "exactly one of"),
+            ("{ send = '' }", "an empty command"),
+            ("'   '", "an empty command"),
+            ("'SET \"k'", "unbalanced double quotes"),
+            ("{ raw = 'a\\' }", "raw: a lone backslash"),
+            ("42", "a command string"),
+        ];
+        for (step, expected) in cases {
+            let message = error(&case(step));
+            assert!(
+                message.starts_with("x.toml:5: case \"c\", step 2: ") && message.contains(expected),
+                "{step}: {message}"
+            );
+        }
+        let message = error(
+            "[[case]]\nname = \"a\"\nsteps = ['PING']\n\n[[case]]\nnam = \"b\"\nsteps = []\n",
+        );
+        assert!(
+            message.starts_with("x.toml:6: case 2: unknown field `nam`"),
+            "{message}"
+        );
+        let message = error(
+            "[[case]]\nname = \"a\"\nsteps = ['PING']\n[[case]]\nname = \"a\"\nsteps = ['PING']\n",
+        );
+        assert!(
+            message.contains("x.toml:4: case \"a\": another case of this file (line 1)"),
+            "{message}"
+        );
+        let message = error("[[case]]\nname = \"a\"\nsteps = []\n");
+        assert!(message.contains("at least one step"), "{message}");
+        let message = error("[[case]]\nname = \"a\"\ntags = [\"two words\"]\nsteps = ['PING']\n");
+        assert!(message.contains("one word"), "{message}");
+        let message = error("[[case]]\nname = \"a\"\nsteps = ['PING'\n");
+        assert!(message.starts_with("x.toml:"), "{message}");
+        let message = parse_cases("x.toml", b"[[case]]\nname = \"\xff\"\n")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("x.txt:2:"), "{err}");
-        assert!(parse_cases("x.txt", b"=== a\n@bogus\n").is_err());
-        assert!(parse_cases("x.txt", b"=== a\n@raw a b\n").is_err());
-        assert!(parse_cases("x.txt", b"=== a\n@send\n").is_err());
-        assert!(parse_cases("x.txt", b"=== a\n@read x\n").is_err());
-        assert!(parse_cases("x.txt", b"=== a\nSET \"k\n").is_err());
+        assert!(message.starts_with("x.toml:2: not UTF-8"), "{message}");
+    }
+
+    #[test]
+    fn the_readme_example_parses() {
+        let readme = include_str!("../README.md");
+        let start = readme
+            .find("```toml\n")
+            .expect("README has a ```toml example")
+            + 8;
+        let end = start + readme[start..].find("```").expect("the example ends");
+        let cases = parse_cases("README.md", &readme.as_bytes()[start..end]).unwrap();
+        let steps = &cases[0].steps;
+        assert_eq!(steps.len(), 7);
+        assert_eq!(steps[1].action, Action::Command(argv(&["ECHO", "it's"])));
+        assert_eq!(steps[3].action, Action::Raw(b"*1\r\nfoo\r\n".to_vec()));
+        assert_eq!(cases[0].tags, ["blocking", "multi-client"]);
+    }
+
+    #[test]
+    fn a_directory_still_holding_old_text_files_is_refused() {
+        let dir = std::env::temp_dir().join(format!("ferry-cases-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("a.toml"), EXAMPLE).unwrap();
+        let loaded = load_dir(&dir).unwrap();
+        assert_eq!(loaded.len(), 1);
+        assert_eq!(loaded[0].name, "a");
+        std::fs::write(dir.join("b.txt"), "=== old\nPING\n").unwrap();
+        let message = load_dir(&dir).unwrap_err().to_string();
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            message.contains("b.txt:1: case files are TOML now"),
+            "{message}"
+        );
     }
 }

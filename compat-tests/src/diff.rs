@@ -22,7 +22,7 @@ use crate::report::{
 pub const MAX_TIMEOUTS: usize = 3;
 
 /// What the runner knows about one connection: MULTI state (as the reference acknowledged it) and
-/// commands sent with `@send` whose replies are not read yet.
+/// commands sent with a `send` step whose replies are not read yet.
 #[derive(Debug, Default)]
 struct Session {
     queued: Option<Vec<Command>>,
@@ -253,23 +253,27 @@ impl Runner {
 
     /// Stops the run once servers have left too many requests unanswered.
     fn check_timeouts(&mut self, responses: [&Response; 2]) -> Result<(), Error> {
-        for (response, side) in responses.into_iter().zip(["reference", "target"]) {
-            if *response == Response::Timeout {
-                self.timeouts += 1;
-                if self.timeouts >= MAX_TIMEOUTS {
-                    return Err(Error::Setup {
-                        side,
-                        message: format!(
-                            "{MAX_TIMEOUTS} requests went unanswered; the last by the {side} (see the divergences)"
-                        ),
-                    });
-                }
-            }
+        let side = match responses.map(|response| *response == Response::Timeout) {
+            [false, false] => return Ok(()),
+            [true, false] => "reference",
+            [false, true] => "target",
+            [true, true] => "reference and the target",
+        };
+        self.timeouts += 1;
+        if self.timeouts >= MAX_TIMEOUTS {
+            return Err(Error::Setup {
+                side,
+                message: format!(
+                    "{MAX_TIMEOUTS} requests went unanswered; the last by the {side} (see the divergences)"
+                ),
+            });
         }
         Ok(())
     }
 
-    /// Reads the reply owed to the oldest `@send` of this client on both sides.
+    /// Reads the reply owed to the oldest `send` step of this client on both sides. Only here and after
+    /// a command is a reply owed: a `send` whose reply is never read (a blocking command left waiting
+    /// when the case ends) is not compared, so it cannot time out.
     fn read_sent(&mut self, origin: Origin, client: usize) -> Result<(), Error> {
         let argv = self.session(client).unread.pop_front().unwrap_or_default();
         let reference = self.reference.client(client)?.read_reply();
@@ -287,7 +291,10 @@ impl Runner {
         target: &Response,
     ) -> bool {
         let session = self.session(client);
-        let same = equivalent(argv, session.queued.as_deref(), reference, target);
+        // A reply that is owed and never comes is a divergence even when both sides are silent: two
+        // servers that hang, or a read that waits past the timeout, prove nothing about agreement.
+        let same = !timed_out(reference, target)
+            && equivalent(argv, session.queued.as_deref(), reference, target);
         track_transaction(session, argv, reference);
         if reference.ends_connection() {
             *session = Session::default();
@@ -320,7 +327,8 @@ impl Runner {
         let (ref_reply, ref_after) = exchange(&mut self.reference)?;
         let (target_reply, target_after) = exchange(&mut self.target)?;
         let no_command: &[&[u8]] = &[];
-        let same = equivalent(no_command, None, &ref_reply, &target_reply)
+        let same = !timed_out(&ref_reply, &target_reply)
+            && equivalent(no_command, None, &ref_reply, &target_reply)
             && equivalent(no_command, None, &ref_after, &target_after);
         *self.session(client) = Session::default();
         self.report.count("@raw", !same);
@@ -362,6 +370,11 @@ impl Runner {
         self.target.close_all();
         self.sessions.clear();
     }
+}
+
+/// Whether either side left a reply unanswered.
+fn timed_out(reference: &Response, target: &Response) -> bool {
+    *reference == Response::Timeout || *target == Response::Timeout
 }
 
 fn encode(argv: &Command) -> Vec<u8> {
@@ -499,10 +512,10 @@ mod tests {
 
     #[test]
     fn cases_use_their_clients_and_lines() {
-        let text = b"=== two clients\nGET k\n@client 2\nINCR k\n";
-        let cases = parse_cases("t.txt", text).unwrap();
+        let text = b"[[case]]\nname = 'two clients'\nsteps = ['GET k', { client = 2 }, 'INCR k']\n";
+        let cases = parse_cases("t.toml", text).unwrap();
         let mut runner = Runner::new(fake(reference), fake(target));
-        runner.run_case("t.txt", &cases[0]).unwrap();
+        runner.run_case("t.toml", &cases[0]).unwrap();
         let report = runner.into_report();
         assert_eq!(report.cases, 1);
         assert_eq!(report.divergences.len(), 1);
@@ -510,10 +523,83 @@ mod tests {
         assert_eq!(
             report.divergences[0].origin,
             Origin::Case {
-                file: "t.txt".into(),
+                file: "t.toml".into(),
                 case: "two clients".into(),
-                line: 4
+                line: 3
             }
+        );
+    }
+
+    /// Answers like `reference`, except that a request naming HANG never gets a reply.
+    fn hangs(request: &[u8]) -> Vec<u8> {
+        if contains(request, b"HANG") {
+            Vec::new()
+        } else {
+            reference(request)
+        }
+    }
+
+    /// Runs one case between two servers that both hang on HANG, with a short reply timeout (long
+    /// enough for FLUSHALL on a loaded machine).
+    fn run_hanging(steps: &str) -> Result<Report, Error> {
+        let text = format!("[[case]]\nname = 'hang'\nsteps = [\n{steps}\n]\n");
+        let cases = parse_cases("t.toml", text.as_bytes()).unwrap();
+        let mut runner =
+            Runner::new(fake(hangs), fake(hangs)).with_reply_timeout(Duration::from_millis(500));
+        runner.run_case("t.toml", &cases[0])?;
+        Ok(runner.into_report())
+    }
+
+    #[test]
+    fn a_reply_owed_by_both_sides_and_never_sent_is_a_divergence() {
+        let silent = "<no reply before the timeout>";
+        // A command owes a reply.
+        let report = run_hanging("'GET k',\n'HANG'").unwrap();
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        let divergence = &report.divergences[0];
+        assert_eq!(
+            (divergence.request.as_str(), divergence.origin.clone()),
+            (
+                "HANG",
+                Origin::Case {
+                    file: "t.toml".into(),
+                    case: "hang".into(),
+                    line: 5
+                }
+            )
+        );
+        assert_eq!(
+            (divergence.reference.as_str(), divergence.target.as_str()),
+            (silent, silent)
+        );
+        // So does a read of a sent command. (Nothing else goes to client 1 meanwhile: the fake server
+        // would take a second request arriving with HANG in one read for part of it.)
+        let report = run_hanging(
+            "{ send = 'HANG' },\n{ client = 2 },\n'PING',\n{ client = 1 },\n{ read = true }",
+        )
+        .unwrap();
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        assert_eq!(report.divergences[0].request, "HANG");
+        assert_eq!(
+            report.divergences[0].origin,
+            Origin::Case {
+                file: "t.toml".into(),
+                case: "hang".into(),
+                line: 8
+            }
+        );
+        // And raw bytes.
+        let report = run_hanging("{ raw = 'HANG\\r\\n' }").unwrap();
+        assert_eq!(report.divergences.len(), 1, "{report}");
+        // A sent command whose reply is never read owes nothing.
+        let report = run_hanging("{ send = 'HANG' },\n{ client = 2 },\n'PING'").unwrap();
+        assert!(report.is_clean(), "{report}");
+        assert_eq!(report.commands, 1);
+        // Three unanswered requests stop the run.
+        let error = run_hanging("'HANG',\n'HANG',\n'HANG'").unwrap_err();
+        assert!(
+            matches!(&error, Error::Setup { side: "reference and the target", message } if message.contains("3 requests went unanswered")),
+            "{error}"
         );
     }
 

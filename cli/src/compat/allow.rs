@@ -5,13 +5,13 @@
 //! ```text
 //! ZRANK * * WITHSCORE   # Redis 7.0 has no WITHSCORE (added in 7.2)
 //! OBJECT ENCODING       # list encodings differ between 7.0 and 9.1
-//! strings.txt:941       # proto-max-bulk-len needs CONFIG SET (not in ferry yet)
-//! keys.txt              # a whole case file
+//! strings.toml:941      # proto-max-bulk-len needs CONFIG SET (not in ferry yet)
+//! keys.toml             # a whole case file
 //! ```
 //!
 //! A pattern whose single word contains `.` or `:` names a place: `FILE:LINE` (a case-file line or a
 //! replay-file line) or `FILE` (every line of it). Any other pattern is a command prefix, split like a
-//! case-file line: the command name and leading arguments, compared case-insensitively; `*` matches any
+//! case-file command: the command name and leading arguments, compared case-insensitively; `*` matches any
 //! one argument. Blank lines and lines starting with `#` are ignored.
 
 use std::path::Path;
@@ -25,7 +25,7 @@ use ferry_compat::{Divergence, Origin};
 pub enum Pattern {
     /// A case file or replay file, optionally one line of it.
     Place {
-        /// The file name as reports show it (e.g. `strings.txt`).
+        /// The file name as reports show it (e.g. `strings.toml`).
         file: String,
         /// The line, or every line.
         line: Option<usize>,
@@ -197,8 +197,8 @@ mod tests {
         \n\
         ZRANK * * WITHSCORE   # Redis 7.0 lacks WITHSCORE\n\
         object encoding       # encodings differ\n\
-        strings.txt:941       # needs CONFIG SET\n\
-        keys.txt              # whole file\n\
+        strings.toml:941       # needs CONFIG SET\n\
+        keys.toml              # whole file\n\
         SET \"a #b\" x         # quoted hash is not a comment\n";
 
     #[test]
@@ -210,7 +210,7 @@ mod tests {
         assert_eq!(
             list.entries[2].pattern,
             Pattern::Place {
-                file: "strings.txt".into(),
+                file: "strings.toml".into(),
                 line: Some(941)
             }
         );
@@ -238,15 +238,15 @@ mod tests {
             None
         );
         assert_eq!(
-            list.find(&divergence(case("strings.txt", 941), "GET k")),
+            list.find(&divergence(case("strings.toml", 941), "GET k")),
             Some(2)
         );
         assert_eq!(
-            list.find(&divergence(case("strings.txt", 942), "GET k")),
+            list.find(&divergence(case("strings.toml", 942), "GET k")),
             None
         );
         assert_eq!(
-            list.find(&divergence(case("suite/keys.txt", 7), "GET k")),
+            list.find(&divergence(case("suite/keys.toml", 7), "GET k")),
             Some(3)
         );
         assert_eq!(list.find(&divergence(random, "SET \"a #b\" x y")), Some(4));
@@ -260,7 +260,7 @@ mod tests {
         assert!(error.contains("allow:1"), "{error}");
         assert!(AllowList::parse("allow", b"ZRANK #  \n").is_err());
         assert!(AllowList::parse("allow", b"# only a comment\n   # indented\n").is_ok());
-        assert!(AllowList::parse("allow", b"a.txt:x # bad line\n").is_err());
+        assert!(AllowList::parse("allow", b"a.toml:x # bad line\n").is_err());
         assert!(AllowList::parse("allow", b"\"unbalanced # r\n").is_err());
     }
 }

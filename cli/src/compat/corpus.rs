@@ -1,11 +1,11 @@
-//! The case corpus `compat run` and `compat matrix` replay: `compat-tests/cases/*.txt`, embedded into the
+//! The case corpus `compat run` and `compat matrix` replay: `compat-tests/cases/*.toml`, embedded into the
 //! binary at build time (see `build.rs`) so an installed `ferry` works from any directory; `--suite DIR`
 //! reads another directory instead.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
-use ferry_compat::cases::{load_dir, parse_cases};
+use ferry_compat::cases::{load_dir, parse_cases, EXTENSION};
 use ferry_compat::CaseFile;
 
 /// (file name, contents) of every embedded case file, sorted by name.
@@ -18,7 +18,11 @@ pub fn embedded() -> anyhow::Result<Vec<CaseFile>> {
         .map(|(name, text)| {
             let cases = parse_cases(name, text)?;
             Ok(CaseFile {
-                name: name.trim_end_matches(".txt").to_string(),
+                name: name
+                    .strip_suffix(EXTENSION)
+                    .and_then(|stem| stem.strip_suffix('.'))
+                    .unwrap_or(name)
+                    .to_string(),
                 path: PathBuf::from(name),
                 cases,
             })
@@ -34,7 +38,7 @@ pub fn load(suite: Option<&Path>) -> anyhow::Result<Vec<CaseFile>> {
     }
 }
 
-/// How a case file is named in reports (`strings.txt`).
+/// How a case file is named in reports (`strings.toml`).
 pub fn label(file: &CaseFile) -> String {
     file.path
         .file_name()

@@ -370,7 +370,7 @@ mod tests {
             report.count(&key, true);
             report.divergences.push(Divergence {
                 origin: Origin::Case {
-                    file: "a.txt".into(),
+                    file: "a.toml".into(),
                     case: "c".into(),
                     line: index + 1,
                 },
@@ -440,7 +440,7 @@ mod tests {
             text.contains("| redis 7.0.15 | 5 | 3 | 1 | 1 | 2 |"),
             "{text}"
         );
-        assert!(text.contains("- **ZRANK** — 1 of 2 replies differ; first at `a.txt:1 [c]`"));
+        assert!(text.contains("- **ZRANK** — 1 of 2 replies differ; first at `a.toml:1 [c]`"));
         assert!(
             text.contains("### valkey 9.1.2\n\nNo differences."),
             "{text}"

@@ -349,7 +349,7 @@ mod tests {
         for (line, request) in [(3, "GET k"), (4, "SET k \"\\x01\"")] {
             report.divergences.push(Divergence {
                 origin: Origin::Case {
-                    file: "a.txt".into(),
+                    file: "a.toml".into(),
                     case: "c & d".into(),
                     line,
                 },
@@ -361,13 +361,13 @@ mod tests {
         }
         let units = vec![
             Unit {
-                suite: "a.txt".into(),
+                suite: "a.toml".into(),
                 name: "c & d".into(),
                 divergences: vec![0, 1],
                 seconds: 0.5,
             },
             Unit {
-                suite: "a.txt".into(),
+                suite: "a.toml".into(),
                 name: "clean".into(),
                 divergences: vec![],
                 seconds: 0.25,

@@ -1,7 +1,8 @@
 //! `ferry compat replay`: plays a capture file (see `capture`) or a plain AOF file back against a
 //! reference and a target. A capture keeps its interleaving: one connection per captured client, each
 //! command sent in captured order, with a SELECT first whenever the connection's database differs from
-//! the captured one. AUTH is skipped (MONITOR redacts its arguments). An AOF file is one client: RESP
+//! the captured one. AUTH is skipped (MONITOR redacts its arguments); a command that may block is sent
+//! without waiting and its reply read before its client's next command. An AOF file is one client: RESP
 //! arrays, `#TS:` annotation lines skipped; a file with an RDB preamble is refused for now.
 
 use std::path::{Path, PathBuf};
@@ -75,15 +76,18 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
         .map(|w| (w[1] - w[0]).as_secs_f64())
         .collect();
     let report = runner.into_report();
-    let lines: Vec<usize> = replay.steps.iter().map(|s| s.line).collect();
+    // The first step of each line: a deferred read carries its blocking command's earlier line.
+    let mut first_step_of_line = std::collections::BTreeMap::new();
+    for (index, step) in replay.steps.iter().enumerate() {
+        first_step_of_line.entry(step.line).or_insert(index);
+    }
     let units = chunk_units(
         &name,
         replay.steps.len(),
         &report,
         0,
         |d| match &d.origin {
-            // Lines never decrease along the steps, so the first step of a line is its position.
-            Origin::Case { line, .. } => Some(lines.partition_point(|l| l < line)),
+            Origin::Case { line, .. } => first_step_of_line.get(line).copied(),
             _ => None,
         },
         &seconds,
@@ -119,12 +123,43 @@ fn upper_name(argv: &[Vec<u8>]) -> Vec<u8> {
         .unwrap_or_default()
 }
 
+/// Commands that may block their connection until another client acts (XREAD and XREADGROUP only
+/// with BLOCK).
+const BLOCKING: &[&[u8]] = &[
+    b"BLPOP",
+    b"BRPOP",
+    b"BRPOPLPUSH",
+    b"BLMOVE",
+    b"BLMPOP",
+    b"BZPOPMIN",
+    b"BZPOPMAX",
+    b"BZMPOP",
+    b"WAIT",
+    b"WAITAOF",
+];
+
+/// The pause after sending a command that may block, in milliseconds.
+const BLOCKING_PAUSE_MS: u64 = 50;
+
+fn may_block(name: &[u8], argv: &[Vec<u8>]) -> bool {
+    BLOCKING.contains(&name)
+        || (matches!(name, b"XREAD" | b"XREADGROUP")
+            && argv.iter().any(|arg| arg.eq_ignore_ascii_case(b"BLOCK")))
+}
+
 /// One connection per captured client; SELECT inserted when the captured db differs from the
 /// connection's (unknown before its first command, and again after QUIT).
+///
+/// MONITOR shows a blocking command when it starts to wait, before the command of another client that
+/// serves it; so a command that may block is sent without waiting, and its reply is read just before
+/// that client's next command (after a short pause, so it reaches the servers before the commands of
+/// other clients). One still waiting at the end of the capture is not compared.
 pub fn capture_steps(records: &[Record]) -> Replay {
     let mut steps = Vec::with_capacity(records.len());
     let mut skipped_auth = 0usize;
     let mut dbs: Vec<Option<u32>> = Vec::new();
+    // Per client, the line of a blocking command whose reply is not read yet.
+    let mut waiting: Vec<Option<usize>> = Vec::new();
     for record in records {
         let name = upper_name(&record.argv);
         if name == b"AUTH" {
@@ -133,6 +168,14 @@ pub fn capture_steps(records: &[Record]) -> Replay {
         }
         if dbs.len() <= record.client {
             dbs.resize(record.client + 1, None);
+            waiting.resize(record.client + 1, None);
+        }
+        if let Some(line) = waiting[record.client].take() {
+            steps.push(Step {
+                line,
+                client: record.client,
+                action: Action::Read,
+            });
         }
         let db = &mut dbs[record.client];
         if name != b"SELECT" && *db != Some(record.db) {
@@ -145,24 +188,44 @@ pub fn capture_steps(records: &[Record]) -> Replay {
                 ]),
             });
         }
+        let blocks = may_block(&name, &record.argv);
+        let action = if blocks {
+            waiting[record.client] = Some(record.line);
+            Action::Send(record.argv.clone())
+        } else {
+            Action::Command(record.argv.clone())
+        };
         steps.push(Step {
             line: record.line,
             client: record.client,
-            action: Action::Command(record.argv.clone()),
+            action,
         });
+        if blocks {
+            // Let it reach the servers (and block) before another connection's command races it.
+            steps.push(Step {
+                line: record.line,
+                client: record.client,
+                action: Action::Sleep(BLOCKING_PAUSE_MS),
+            });
+        }
         *db = match name.as_slice() {
             b"QUIT" => None,
             b"RESET" => Some(0),
             _ => Some(record.db),
         };
     }
-    let skipped = if skipped_auth > 0 {
-        vec![format!(
+    let mut skipped = Vec::new();
+    if skipped_auth > 0 {
+        skipped.push(format!(
             "{skipped_auth} AUTH commands skipped (MONITOR redacts their arguments)"
-        )]
-    } else {
-        Vec::new()
-    };
+        ));
+    }
+    let still_waiting = waiting.iter().flatten().count();
+    if still_waiting > 0 {
+        skipped.push(format!(
+            "{still_waiting} blocking commands still waiting at the end of the capture: their replies are not compared"
+        ));
+    }
     Replay { steps, skipped }
 }
 
@@ -280,6 +343,45 @@ mod tests {
         );
         assert_eq!(replay.skipped.len(), 1);
         assert_eq!(replay.steps[3].line, 3);
+    }
+
+    #[test]
+    fn blocking_commands_are_read_before_their_clients_next_command() {
+        let replay = capture_steps(&[
+            record(2, 1, 0, &["BLPOP", "l", "0"]),
+            record(3, 2, 0, &["RPUSH", "l", "a"]),
+            record(4, 1, 0, &["GET", "k"]),
+            record(5, 2, 0, &["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]),
+            record(6, 1, 0, &["XREAD", "STREAMS", "s", "0"]),
+        ]);
+        let actions: Vec<_> = replay
+            .steps
+            .iter()
+            .filter(|s| !matches!(&s.action, Action::Command(argv) if argv[0] == b"SELECT"))
+            .filter(|s| s.action != Action::Sleep(BLOCKING_PAUSE_MS))
+            .map(|s| (s.line, s.client, s.action.clone()))
+            .collect();
+        let argv = |words: &[&str]| words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        assert_eq!(
+            actions,
+            vec![
+                (2, 1, Action::Send(argv(&["BLPOP", "l", "0"]))),
+                (3, 2, Action::Command(argv(&["RPUSH", "l", "a"]))),
+                (2, 1, Action::Read),
+                (4, 1, Action::Command(argv(&["GET", "k"]))),
+                (
+                    5,
+                    2,
+                    Action::Send(argv(&["XREAD", "BLOCK", "0", "STREAMS", "s", "$"]))
+                ),
+                (6, 1, Action::Command(argv(&["XREAD", "STREAMS", "s", "0"]))),
+            ]
+        );
+        assert!(
+            replay.skipped[0].starts_with("1 blocking commands still waiting"),
+            "{:?}",
+            replay.skipped
+        );
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::{corpus, endpoint, progress, ReportArgs, ServerPair};
 pub struct RunArgs {
     #[command(flatten)]
     servers: ServerPair,
-    /// Case files from this directory (every *.txt) instead of the built-in corpus.
+    /// Case files from this directory (every *.toml) instead of the built-in corpus.
     #[arg(long, value_name = "DIR")]
     suite: Option<std::path::PathBuf>,
     /// Skip the case files (random streams only).
@@ -29,13 +29,19 @@ pub struct RunArgs {
     #[arg(long, value_name = "S", value_delimiter = ',', default_value = "1")]
     seed: Vec<u64>,
     /// Only these case files (by stem: strings, keys, ...) and random families (strings keys bitmaps
-    /// hyperloglog sets transactions lists), comma-separated.
+    /// hyperloglog hashes sets transactions lists sorted_sets geo), comma-separated.
     #[arg(long, value_name = "FAMILY", value_delimiter = ',')]
     only: Vec<String>,
-    /// Only the cases whose name contains this text (case-insensitive), or `FILE:NAME` to pick within
-    /// one case file: runs a single case alone.
+    /// Only the case with this name (case-insensitive; `FILE:NAME` picks within one case file), or
+    /// when no name is equal, the cases whose name contains this text: runs a single case alone.
     #[arg(long, value_name = "NAME")]
     case: Option<String>,
+    /// Only the cases carrying one of these tags, comma-separated.
+    #[arg(long, value_name = "TAG", value_delimiter = ',')]
+    tag: Vec<String>,
+    /// Print the selected cases (file, name, steps, tags, description) and exit without running.
+    #[arg(long)]
+    list: bool,
     #[command(flatten)]
     report: ReportArgs,
 }
@@ -66,6 +72,16 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
         if files.is_empty() {
             bail!("no case matches --case {wanted}");
         }
+    }
+    if !args.tag.is_empty() {
+        select_tags(&mut files, &args.tag);
+        if files.is_empty() {
+            bail!("no case carries a tag of --tag {}", args.tag.join(","));
+        }
+    }
+    if args.list {
+        super::print_stdout(&list(&files));
+        return Ok(true);
     }
     let families = if args.random > 0 {
         options.families()
@@ -115,15 +131,15 @@ pub fn run(args: RunArgs) -> anyhow::Result<bool> {
     Ok(outcome.passed())
 }
 
-/// Keeps only the cases whose name contains `wanted` (`FILE:NAME` restricts the file too), and drops
-/// files left without cases.
+/// Keeps only the cases named `wanted`, or when none is, those whose name contains it (`FILE:NAME`
+/// restricts the file too), and drops files left without cases.
 fn select_cases(files: &mut Vec<CaseFile>, wanted: &str) {
     let wanted = wanted.to_ascii_lowercase();
     let (file_part, name_part) = match wanted.split_once(':') {
-        Some((file, name)) => (
-            Some(file.trim_end_matches(".txt").to_string()),
-            name.to_string(),
-        ),
+        Some((file, name)) => {
+            let stem = file.strip_suffix(".toml").unwrap_or(file);
+            (Some(stem.to_string()), name.to_string())
+        }
         None => (None, wanted),
     };
     for file in files.iter_mut() {
@@ -133,10 +149,59 @@ fn select_cases(files: &mut Vec<CaseFile>, wanted: &str) {
         {
             file.cases.clear();
         }
-        file.cases
-            .retain(|case| case.name.to_ascii_lowercase().contains(&name_part));
+    }
+    let exact = files
+        .iter()
+        .flat_map(|file| &file.cases)
+        .any(|case| case.name.eq_ignore_ascii_case(&name_part));
+    for file in files.iter_mut() {
+        file.cases.retain(|case| {
+            let name = case.name.to_ascii_lowercase();
+            if exact {
+                name == name_part
+            } else {
+                name.contains(&name_part)
+            }
+        });
     }
     files.retain(|file| !file.cases.is_empty());
+}
+
+/// Keeps only the cases carrying one of `tags` (case-insensitive), and drops files left without cases.
+fn select_tags(files: &mut Vec<CaseFile>, tags: &[String]) {
+    for file in files.iter_mut() {
+        file.cases.retain(|case| {
+            case.tags.iter().any(|tag| {
+                tags.iter()
+                    .any(|wanted| wanted.trim().eq_ignore_ascii_case(tag))
+            })
+        });
+    }
+    files.retain(|file| !file.cases.is_empty());
+}
+
+/// One line per case: `file:line  name  (N steps) [tags]`, then its description indented.
+fn list(files: &[CaseFile]) -> String {
+    let mut out = String::new();
+    for file in files {
+        let label = corpus::label(file);
+        for case in &file.cases {
+            out.push_str(&format!(
+                "{label}:{}  {}  ({} steps)",
+                case.line,
+                case.name,
+                case.steps.len()
+            ));
+            if !case.tags.is_empty() {
+                out.push_str(&format!(" [{}]", case.tags.join(", ")));
+            }
+            out.push('\n');
+            if let Some(description) = &case.description {
+                out.push_str(&format!("    {description}\n"));
+            }
+        }
+    }
+    out
 }
 
 /// Rejects `--only` names that are neither a selected case file nor a random family.
@@ -219,4 +284,68 @@ fn drive(
         ));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ferry_compat::cases::parse_cases;
+
+    fn files() -> Vec<CaseFile> {
+        let text = b"[[case]]\nname = 'getrange'\ntags = ['ranges']\nsteps = ['PING']\n\n\
+                     [[case]]\nname = 'getrange negative'\ndescription = 'from the end'\nsteps = ['PING', 'PING']\n\n\
+                     [[case]]\nname = 'setrange'\ntags = ['ranges', 'slow']\nsteps = ['PING']\n";
+        let other = b"[[case]]\nname = 'getrange'\nsteps = ['PING']\n";
+        vec![
+            CaseFile {
+                name: "strings".into(),
+                path: "strings.toml".into(),
+                cases: parse_cases("strings.toml", text).unwrap(),
+            },
+            CaseFile {
+                name: "other".into(),
+                path: "other.toml".into(),
+                cases: parse_cases("other.toml", other).unwrap(),
+            },
+        ]
+    }
+
+    fn names(files: &[CaseFile]) -> Vec<String> {
+        files
+            .iter()
+            .flat_map(|f| f.cases.iter().map(|c| format!("{}:{}", f.name, c.name)))
+            .collect()
+    }
+
+    #[test]
+    fn an_exact_name_selects_one_case_alone() {
+        let mut selected = files();
+        select_cases(&mut selected, "strings.toml:GETRANGE");
+        assert_eq!(names(&selected), ["strings:getrange"]);
+        let mut selected = files();
+        select_cases(&mut selected, "getrange");
+        assert_eq!(names(&selected), ["strings:getrange", "other:getrange"]);
+        let mut selected = files();
+        select_cases(&mut selected, "range neg");
+        assert_eq!(names(&selected), ["strings:getrange negative"]);
+        let mut selected = files();
+        select_cases(&mut selected, "nothing");
+        assert!(selected.is_empty());
+    }
+
+    #[test]
+    fn tags_select_and_list_shows_them() {
+        let mut selected = files();
+        select_tags(&mut selected, &["SLOW".to_string()]);
+        assert_eq!(names(&selected), ["strings:setrange"]);
+        let text = list(&files());
+        assert!(
+            text.contains("strings.toml:1  getrange  (1 steps) [ranges]\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("getrange negative  (2 steps)\n    from the end\n"),
+            "{text}"
+        );
+    }
 }
