@@ -356,7 +356,10 @@ pub fn equivalent<A: AsRef<[u8]>>(
                 _ => equivalent_replies(rule_for(argv), argv, r, t),
             }
         }
-        (Response::Closed, Response::Closed) | (Response::Timeout, Response::Timeout) => true,
+        (Response::Closed, Response::Closed) => true,
+        // A reply that is owed and never comes is a divergence even when both sides are silent: two
+        // servers that hang, or a read that waits past the timeout, prove nothing about agreement.
+        (Response::Timeout, _) | (_, Response::Timeout) => false,
         (Response::Malformed { raw: a, .. }, Response::Malformed { raw: b, .. }) => a == b,
         _ => false,
     }
@@ -932,6 +935,12 @@ mod tests {
             None,
             &Response::Timeout,
             &Response::Closed
+        ));
+        assert!(!equivalent(
+            &["PING"],
+            None,
+            &Response::Timeout,
+            &Response::Timeout
         ));
     }
 }
