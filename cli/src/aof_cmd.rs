@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context as _;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use ferry_rdb::aof::{AofFileKind, AofItem, AofReader};
+use ferry_rdb::aof::{AofFileKind, AofItem, AofReader, Truncation};
 use ferry_rdb::reader::Item;
 use serde_json::json;
 
@@ -183,14 +183,33 @@ fn info(path: &Path, as_json: bool) -> anyhow::Result<()> {
 }
 
 fn dump(path: &Path, format: DumpFormat) -> anyhow::Result<()> {
-    let mut reader = AofReader::open(path)?;
-    let files = reader.files().to_vec();
     let stdout = io::stdout().lock();
     let mut dumper = Dumper::new(
         BufWriter::with_capacity(1 << 20, stdout),
         format,
         Filter::default(),
     );
+    let truncation = dump_into(path, &mut dumper)?;
+    dumper.finish()?;
+    if let Some(t) = truncation {
+        eprintln!(
+            "ferry: {} ends inside a command; read up to byte {} as aof-load-truncated does",
+            t.path.display(),
+            t.valid_len
+        );
+    }
+    Ok(())
+}
+
+/// Writes the whole AOF at `path` (a file, a manifest or an `appendonlydir`) through `dumper`: the
+/// keys of an RDB preamble as the commands that rebuild them, then the logged commands. Returns where
+/// the tail was cut when the last file ends inside a command (read as `aof-load-truncated` does).
+pub fn dump_into<W: Write>(
+    path: &Path,
+    dumper: &mut Dumper<W>,
+) -> anyhow::Result<Option<Truncation>> {
+    let mut reader = AofReader::open(path)?;
+    let files = reader.files().to_vec();
     let mut current = String::new();
     while let Some(item) = reader
         .next_item()
@@ -203,13 +222,5 @@ fn dump(path: &Path, format: DumpFormat) -> anyhow::Result<()> {
             AofItem::Timestamp(seconds) => dumper.timestamp(seconds)?,
         }
     }
-    dumper.finish()?;
-    if let Some(t) = reader.truncation() {
-        eprintln!(
-            "ferry: {} ends inside a command; read up to byte {} as aof-load-truncated does",
-            t.path.display(),
-            t.valid_len
-        );
-    }
-    Ok(())
+    Ok(reader.truncation().cloned())
 }

@@ -455,6 +455,31 @@ fn an_aof_file_replays_as_one_client() {
 }
 
 #[test]
+fn a_multi_part_aof_with_an_rdb_preamble_replays() {
+    // Valkey 9.1's own appendonlydir: an RDB base (strings, a list, a set, a sorted set, a hash,
+    // expiries, two databases) and an incremental file with a transaction.
+    let dir = TempDir::new();
+    let aof = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../rdb/tests/corpus/valkey-9.1/aof/appendonlydir");
+    let valkey = binary(Reference::Valkey91);
+    let output = compat(
+        &dir.0,
+        &[
+            "replay",
+            aof.to_str().unwrap(),
+            "--reference-bin",
+            valkey.to_str().unwrap(),
+            "--target-bin",
+            ferry_bin(),
+            "--json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
+    let compared = json(&output)["commands_compared"].as_u64().unwrap();
+    assert!(compared > 20, "{compared} commands compared");
+}
+
+#[test]
 fn matrix_writes_a_generated_markdown_matrix() {
     let dir = TempDir::new();
     let suite = dir.0.join("suite");

@@ -1,9 +1,11 @@
-//! `ferry compat replay`: plays a capture file (see `capture`) or a plain AOF file back against a
-//! reference and a target. A capture keeps its interleaving: one connection per captured client, each
+//! `ferry compat replay`: plays a capture file (see `capture`) or an AOF back against a reference and
+//! a target. A capture keeps its interleaving: one connection per captured client, each
 //! command sent in captured order, with a SELECT first whenever the connection's database differs from
 //! the captured one. AUTH is skipped (MONITOR redacts its arguments); a command that may block is sent
-//! without waiting and its reply read before its client's next command. An AOF file is one client: RESP
-//! arrays, `#TS:` annotation lines skipped; a file with an RDB preamble is refused for now.
+//! without waiting and its reply read before its client's next command. An AOF — a plain file, one with
+//! an RDB preamble, or a multi-part `appendonlydir` / manifest — is one client: the preamble's keys as
+//! the commands that rebuild them (as `ferry aof dump --format resp` writes them), then the logged
+//! commands; its steps are numbered by command, from 1.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -17,11 +19,13 @@ use ferry_resp::Frame;
 use super::capture::{parse_capture, Record};
 use super::outcome::{chunk_units, Outcome, CHUNK};
 use super::{endpoint, progress, ReportArgs, ServerPair};
+use crate::rdb_dump::{DumpFormat, Dumper, Filter};
 
 /// `ferry compat replay`
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
-    /// A capture file (JSON lines from `ferry compat capture`) or a plain AOF file.
+    /// A capture file (JSON lines from `ferry compat capture`), an AOF file, a manifest or an
+    /// `appendonlydir`.
     #[arg(value_name = "FILE")]
     file: PathBuf,
     #[command(flatten)]
@@ -42,10 +46,8 @@ pub struct Replay {
 /// Replays the file and reports. Returns whether every divergence was allowed.
 pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     let allow = args.report.allow_list()?;
-    let text =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
     let name = file_label(&args.file);
-    let replay = load(&name, &text)?;
+    let replay = load(&args.file)?;
     for note in &replay.skipped {
         eprintln!("note: {note}");
     }
@@ -101,20 +103,39 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<bool> {
     Ok(outcome.passed())
 }
 
-/// Turns a capture file or an AOF file into steps.
-pub fn load(name: &str, text: &[u8]) -> anyhow::Result<Replay> {
-    let first = text.iter().find(|b| !b.is_ascii_whitespace()).copied();
-    match first {
-        Some(b'{') => Ok(capture_steps(&parse_capture(name, text)?)),
-        Some(b'*') | Some(b'#') => Ok(Replay {
-            steps: aof_steps(name, text)?,
-            skipped: Vec::new(),
-        }),
-        _ if text.starts_with(b"REDIS") || text.starts_with(b"VALKEY") => bail!(
-            "{name} starts with an RDB preamble; only plain (RESP) AOF files can be replayed for now"
-        ),
-        _ => bail!("{name} is neither a capture file (JSON lines) nor an AOF file (RESP)"),
+/// Turns a capture file or an AOF (file, manifest or directory) into steps.
+pub fn load(path: &Path) -> anyhow::Result<Replay> {
+    let name = file_label(path);
+    if path.is_file() && starts_like_capture(path)? {
+        let text = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        return Ok(capture_steps(&parse_capture(&name, &text)?));
     }
+    let mut dumper = Dumper::new(Vec::new(), DumpFormat::Resp, Filter::default());
+    let truncation = crate::aof_cmd::dump_into(path, &mut dumper)
+        .with_context(|| format!("{name} is neither a capture file (JSON lines) nor an AOF"))?;
+    let resp = dumper.finish()?;
+    let mut skipped = Vec::new();
+    if let Some(cut) = truncation {
+        skipped.push(format!(
+            "{} ends inside a command: replayed up to byte {}, as aof-load-truncated does",
+            cut.path.display(),
+            cut.valid_len
+        ));
+    }
+    Ok(Replay {
+        steps: resp_steps(&resp)?,
+        skipped,
+    })
+}
+
+/// Whether the file's first non-blank byte opens a JSON object (a capture).
+fn starts_like_capture(path: &Path) -> anyhow::Result<bool> {
+    use std::io::Read as _;
+    let mut head = Vec::with_capacity(4096);
+    std::fs::File::open(path)
+        .and_then(|file| file.take(4096).read_to_end(&mut head))
+        .with_context(|| format!("reading {}", path.display()))?;
+    Ok(head.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'))
 }
 
 fn upper_name(argv: &[Vec<u8>]) -> Vec<u8> {
@@ -229,49 +250,35 @@ pub fn capture_steps(records: &[Record]) -> Replay {
     Replay { steps, skipped }
 }
 
-/// Reads a plain AOF: RESP arrays of bulk strings, `#TS:` lines between them. A truncated last
-/// command is an error, as Valkey's default `aof-load-truncated yes` would only warn: replaying a
-/// prefix silently would hide it.
-pub fn aof_steps(name: &str, text: &[u8]) -> anyhow::Result<Vec<Step>> {
+/// The commands of a RESP stream (arrays of bulk strings, as the AOF dump writes them), numbered from 1.
+fn resp_steps(resp: &[u8]) -> anyhow::Result<Vec<Step>> {
     let mut steps = Vec::new();
     let mut pos = 0;
-    let mut line = 1;
-    while pos < text.len() {
-        let rest = &text[pos..];
-        if rest[0] == b'#' || rest[0] == b'\r' || rest[0] == b'\n' {
-            let end = rest
-                .iter()
-                .position(|&b| b == b'\n')
-                .map_or(rest.len(), |n| n + 1);
-            line += rest[..end].iter().filter(|&&b| b == b'\n').count();
-            pos += end;
-            continue;
-        }
-        let (frame, used) = match parse_frame(rest) {
+    while pos < resp.len() {
+        let number = steps.len() + 1;
+        let (frame, used) = match parse_frame(&resp[pos..]) {
             Ok(Some(parsed)) => parsed,
-            Ok(None) => bail!("{name}:{line}: the file ends inside a command (truncated AOF)"),
-            Err(error) => bail!("{name}:{line}: not RESP: {error}"),
+            Ok(None) => bail!("command {number}: cut short"),
+            Err(error) => bail!("command {number}: not RESP: {error}"),
         };
         let argv = match frame {
             Frame::Array(Some(items)) if !items.is_empty() => items
                 .into_iter()
                 .map(|item| match item {
-                    Frame::Bulk(Some(bytes)) => Ok(bytes),
-                    _ => Err(()),
+                    Frame::Bulk(Some(bytes)) => Some(bytes),
+                    _ => None,
                 })
-                .collect::<Result<Vec<_>, ()>>()
-                .ok(),
+                .collect::<Option<Vec<_>>>(),
             _ => None,
         };
         let Some(argv) = argv else {
-            bail!("{name}:{line}: expected an array of bulk strings");
+            bail!("command {number}: expected an array of bulk strings");
         };
         steps.push(Step {
-            line,
+            line: number,
             client: 1,
             action: Action::Command(argv),
         });
-        line += rest[..used].iter().filter(|&&b| b == b'\n').count();
         pos += used;
     }
     Ok(steps)
@@ -384,26 +391,58 @@ mod tests {
         );
     }
 
+    fn load_bytes(name: &str, bytes: &[u8]) -> anyhow::Result<Replay> {
+        let dir = std::env::temp_dir().join(format!("ferry-replay-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).unwrap();
+        let replay = load(&path);
+        std::fs::remove_file(&path).ok();
+        replay
+    }
+
     #[test]
     fn reads_plain_aof() {
-        let aof = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\na\nb\r\n*1\r\n$5\r\nMULTI\r\n";
-        let replay = load("appendonly.aof", aof).unwrap();
+        let aof = b"*2\r\n$6\r\nSELECT\r\n$1\r\n0\r\n#TS:1700000000\r\n*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$3\r\na\nb\r\n*1\r\n$5\r\nMULTI\r\n*1\r\n$4\r\nEXEC\r\n";
+        let replay = load_bytes("appendonly.aof", aof).unwrap();
         assert_eq!(
             commands(&replay.steps),
             vec![
                 (1, "SELECT 0".into()),
                 (1, "SET k a\nb".into()),
-                (1, "MULTI".into())
+                (1, "MULTI".into()),
+                (1, "EXEC".into())
             ]
         );
         assert_eq!(
             replay.steps.iter().map(|s| s.line).collect::<Vec<_>>(),
-            vec![1, 7, 15]
+            vec![1, 2, 3, 4]
         );
-        let error = load("a.aof", b"*1\r\n$4\r\nPI").unwrap_err().to_string();
-        assert!(error.contains("truncated"), "{error}");
-        assert!(load("a.aof", b"*1\r\n:1\r\n").is_err());
-        assert!(load("a.aof", b"REDIS0011...").is_err());
-        assert!(load("a.aof", b"hello").is_err());
+        assert!(replay.skipped.is_empty());
+        // A cut last command is dropped and reported, as aof-load-truncated does.
+        let replay = load_bytes("cut.aof", b"*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI").unwrap();
+        assert_eq!(commands(&replay.steps), vec![(1, "PING".into())]);
+        assert!(replay.skipped[0].contains("ends inside a command"));
+        assert!(load_bytes("a.aof", b"*1\r\n:1\r\n").is_err());
+        assert!(load_bytes("b.aof", b"hello").is_err());
+    }
+
+    #[test]
+    fn an_rdb_preamble_becomes_the_commands_that_rebuild_it() {
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../rdb/tests/corpus/valkey-9.1/aof/appendonlydir");
+        let replay = load(&corpus).unwrap();
+        let names: std::collections::BTreeSet<String> = replay
+            .steps
+            .iter()
+            .filter_map(|step| match &step.action {
+                Action::Command(argv) => {
+                    Some(String::from_utf8_lossy(&argv[0]).to_ascii_uppercase())
+                }
+                _ => None,
+            })
+            .collect();
+        assert!(names.contains("SET"), "{names:?}");
+        assert!(replay.steps.len() > 10);
     }
 }
