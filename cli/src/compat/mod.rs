@@ -39,8 +39,9 @@ enum CompatCommand {
     Run(run::RunArgs),
     /// Record live traffic through MONITOR into a replay file (JSON lines, one per command).
     Capture(capture::CaptureArgs),
-    /// Replay a capture file (or an AOF: plain, with an RDB preamble, or multi-part) against a reference and a target, one connection per
-    /// captured client, in the captured order, and report every reply that differs.
+    /// Replay a capture file (or an AOF: plain, with an RDB preamble, or multi-part) against a
+    /// reference and a target, one connection per captured client, in the captured order, and report
+    /// every reply that differs.
     Replay(replay::ReplayArgs),
     /// Run the corpus against several servers with Valkey 9.1 as the reference and write a per-command
     /// compatibility matrix (docs/COMPATIBILITY.md).
