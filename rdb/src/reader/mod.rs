@@ -16,7 +16,7 @@
 //! # Ok(()) }
 //! ```
 
-mod input;
+pub(crate) mod input;
 mod stream;
 mod value;
 
