@@ -69,16 +69,25 @@ pub fn verify(payload: &[u8]) -> Result<(RdbVersion, &[u8])> {
 
 /// Checks a payload's CRC and version and decodes its value.
 pub fn decode(payload: &[u8]) -> Result<(RdbValue<'static>, RdbVersion)> {
-    let corrupt = |reason: &str| RdbError::new(ErrorKind::Corrupt(reason.into()), 0);
     let (version, body) = verify(payload)?;
-    let mut reader = RdbReader::for_payload(body, version, ReaderOptions::default());
+    let value = read_body(body, version, ReaderOptions::default())?;
+    Ok((value, version))
+}
+
+/// Reads the value of a payload body; the reader checks that nothing follows it unless `options`
+/// allow trailing bytes.
+fn read_body(
+    body: &[u8],
+    version: RdbVersion,
+    options: ReaderOptions,
+) -> Result<RdbValue<'static>> {
+    let mut reader = RdbReader::for_payload(body, version, options);
     match reader.next_item()? {
-        Some(Item::Key(header)) => {
-            let value = reader.read_value(header.rdb_type.kind())?;
-            // The reader checks that nothing follows the value.
-            Ok((value, version))
-        }
-        _ => Err(corrupt("payload holds no value")),
+        Some(Item::Key(header)) => reader.read_value(header.rdb_type.kind()),
+        _ => Err(RdbError::new(
+            ErrorKind::Corrupt("payload holds no value".into()),
+            0,
+        )),
     }
 }
 
@@ -104,8 +113,10 @@ pub enum Loaded {
 /// Checks a payload and decodes it for loading: the type it was stored as (servers pick the
 /// in-memory encoding from it), its version, and the value — quicklists with their nodes.
 pub fn decode_for_load(payload: &[u8]) -> Result<(Loaded, RdbType, RdbVersion)> {
-    let (version, body) = verify(payload)?;
-    let Some(&type_byte) = body.first() else {
+    // Valkey reads the value from the whole payload: a value may run into the trailer, and bytes
+    // after it are ignored.
+    let (version, _) = verify(payload)?;
+    let Some(&type_byte) = payload.first() else {
         return Err(RdbError::new(
             ErrorKind::Corrupt("payload holds no value".into()),
             0,
@@ -121,15 +132,19 @@ pub fn decode_for_load(payload: &[u8]) -> Result<(Loaded, RdbType, RdbVersion)> 
         )
     })?;
     if matches!(rdb_type, RdbType::ListQuicklist | RdbType::ListQuicklist2) {
-        let nodes = quicklist_nodes(&body[1..], rdb_type == RdbType::ListQuicklist2)?;
+        let nodes = quicklist_nodes(&payload[1..], rdb_type == RdbType::ListQuicklist2)?;
         return Ok((Loaded::Quicklist(nodes), rdb_type, version));
     }
-    let (value, version) = decode(payload)?;
+    let options = ReaderOptions {
+        payload_trailing_bytes: true,
+        ..ReaderOptions::default()
+    };
+    let value = read_body(payload, version, options)?;
     Ok((Loaded::Value(value), rdb_type, version))
 }
 
 /// Reads a quicklist body: a node count, then each node (a container number first when
-/// `listpack_nodes`), with nothing after the last.
+/// `listpack_nodes`); like Valkey's RESTORE, it ignores anything after the last node.
 fn quicklist_nodes(body: &[u8], listpack_nodes: bool) -> Result<Vec<QuicklistNode>> {
     let mut input = Input::new(body, false);
     let count = input.length()?;
@@ -159,9 +174,6 @@ fn quicklist_nodes(body: &[u8], listpack_nodes: bool) -> Result<Vec<QuicklistNod
             QuicklistNode::Packed(lp) if lp.is_empty() => {}
             _ => nodes.push(node),
         }
-    }
-    if !input.at_end()? {
-        return Err(input.corrupt("bytes after the value"));
     }
     Ok(nodes)
 }

@@ -260,6 +260,10 @@ pub fn restore_payload(
     key_len: usize,
     limits: &Limits,
 ) -> Result<Value, LoadError> {
+    // Too short to hold a trailer: Valkey's version and checksum check fails first.
+    if dump::payload_version(payload).is_none() {
+        return Err(LoadError::VersionOrChecksum);
+    }
     let (loaded, rdb_type, _) =
         dump::decode_for_load(payload).map_err(|error| match error.kind {
             ferry_rdb::ErrorKind::Checksum { .. } | ferry_rdb::ErrorKind::UnsupportedVersion(_) => {
