@@ -55,6 +55,9 @@ pub enum Rule {
     Time,
     /// HELLO: the same fields and values, except `id`, which need only be an integer in both.
     Hello,
+    /// DUMP: both nil, or two payloads with the same type byte and version whose values decode equal;
+    /// set members and hash fields in any order (see [`dump_payloads`]).
+    DumpPayload,
 }
 
 /// Which invocations of a command a rule applies to.
@@ -183,6 +186,8 @@ pub static RULES: &[RuleEntry] = &[
     entry("MEMORY", Matcher::Sub("USAGE"), Rule::AnyInteger),
     entry("INFO", Matcher::Any, Rule::InfoFields),
     entry("HELLO", Matcher::Any, Rule::Hello),
+    // Serialised values: hash tables are written in their iteration order.
+    entry("DUMP", Matcher::Any, Rule::DumpPayload),
 ];
 
 /// How a field's value is compared in INFO and CLIENT LIST.
@@ -413,6 +418,39 @@ pub fn equivalent_replies<A: AsRef<[u8]>>(rule: Rule, argv: &[A], r: &Reply, t: 
         Rule::ClientFields => client_fields(&r.frame, &t.frame),
         Rule::Time => is_time(&r.frame) && is_time(&t.frame),
         Rule::Hello => hello(r, t),
+        Rule::DumpPayload => match (&r.frame, &t.frame) {
+            (Frame::Bulk(Some(a)), Frame::Bulk(Some(b))) => dump_payloads(a, b),
+            _ => false,
+        },
+    }
+}
+
+/// True when two DUMP payloads hold the same value: the same type byte and version, and values that
+/// decode equal, comparing set members and hash fields (with their TTLs) as unordered collections.
+/// Everything else (strings, lists, sorted sets) must decode identically, in order.
+pub fn dump_payloads(reference: &[u8], target: &[u8]) -> bool {
+    use ferry_rdb::value::RdbValue;
+    let (Ok((a, version_a)), Ok((b, version_b))) = (
+        ferry_rdb::dump::decode(reference),
+        ferry_rdb::dump::decode(target),
+    ) else {
+        return false;
+    };
+    if version_a != version_b || reference.first() != target.first() {
+        return false;
+    }
+    match (a, b) {
+        (RdbValue::Set(mut a), RdbValue::Set(mut b)) => {
+            a.sort_unstable();
+            b.sort_unstable();
+            a == b
+        }
+        (RdbValue::Hash(mut a), RdbValue::Hash(mut b)) => {
+            a.sort_unstable_by(|x, y| x.field.cmp(&y.field));
+            b.sort_unstable_by(|x, y| x.field.cmp(&y.field));
+            a == b
+        }
+        (a, b) => a == b,
     }
 }
 
@@ -732,6 +770,45 @@ mod tests {
 
     fn same(argv: &[&str], a: &[u8], b: &[u8]) -> bool {
         equivalent(argv, None, &reply(a), &reply(b))
+    }
+
+    #[test]
+    fn dump_payloads_compare_sets_and_hashes_unordered() {
+        use ferry_rdb::dump::seal;
+        use ferry_rdb::RdbVersion;
+        let valkey = |body: &[u8]| seal(body.to_vec(), RdbVersion::VALKEY_9);
+        let set_ab = valkey(b"\x02\x02\x01a\x01b");
+        assert!(dump_payloads(&set_ab, &valkey(b"\x02\x02\x01b\x01a")));
+        assert!(!dump_payloads(&set_ab, &valkey(b"\x02\x02\x01b\x01c")));
+        assert!(!dump_payloads(
+            &set_ab,
+            &seal(b"\x02\x02\x01a\x01b".to_vec(), RdbVersion::RDB_11)
+        ));
+        // Lists keep their order, and the type byte must agree.
+        let list_ab = valkey(b"\x01\x02\x01a\x01b");
+        assert!(!dump_payloads(&list_ab, &valkey(b"\x01\x02\x01b\x01a")));
+        assert!(!dump_payloads(&set_ab, &list_ab));
+        let hash = valkey(b"\x04\x02\x01f\x01v\x01g\x01w");
+        assert!(dump_payloads(
+            &hash,
+            &valkey(b"\x04\x02\x01g\x01w\x01f\x01v")
+        ));
+        assert!(!dump_payloads(
+            &hash,
+            &valkey(b"\x04\x02\x01g\x01x\x01f\x01v")
+        ));
+        let raw = |payload: &[u8]| {
+            let mut raw = format!("${}\r\n", payload.len()).into_bytes();
+            raw.extend_from_slice(payload);
+            raw.extend_from_slice(b"\r\n");
+            raw
+        };
+        assert!(same(
+            &["DUMP", "s"],
+            &raw(&set_ab),
+            &raw(&valkey(b"\x02\x02\x01b\x01a"))
+        ));
+        assert!(!same(&["DUMP", "s"], &raw(&set_ab), b"$-1\r\n"));
     }
 
     #[test]

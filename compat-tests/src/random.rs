@@ -126,6 +126,17 @@ const KEYS: &[&[u8]] = &[
     b"h0",
 ];
 
+/// DUMP payloads written by Valkey 9.1.2 (a string, a list, an intset, a hash and a sorted set, each
+/// in its small encoding) and one with a broken checksum, for RESTORE.
+const DUMP_PAYLOADS: &[&[u8]] = &[
+    b"\x00\x05helloP\x00\xacX\x16\xe7\xfbfG\xfe",
+    b"\x12\x01\x02\x0c\x0c\x00\x00\x00\x02\x00\x81a\x02\x01\x01\xffP\x00[\xbc\xe2\xb22E\xcdq",
+    b"\x0b\x0c\x02\x00\x00\x00\x02\x00\x00\x00\x01\x00\x02\x00P\x00\xa0S\xf1 \xaa\xb9G\xda",
+    b"\x10\x0d\x0d\x00\x00\x00\x02\x00\x81f\x02\x81v\x02\xffP\x00\xef\xdb\xf4\xd5\xbd\x06oi",
+    b"\x11\x0f\x0f\x00\x00\x00\x02\x00\x81m\x02\x831.5\x04\xffP\x00\x86\xf3N\xf1\xe6w)~",
+    b"\x00\x05helloP\x00\xacX\x16\xe7\xfbfG\xff",
+];
+
 /// Keys list commands prefer, so most of them find a list (the others collide with strings).
 const LIST_KEYS: &[&[u8]] = &[b"l0", b"l1", b"l2"];
 
@@ -880,8 +891,39 @@ impl Generator {
                     vec![word("EXISTS"), self.key()]
                 }
             }
+            28 => self.dump_or_restore(),
             _ => vec![word("GET"), self.key()],
         }
+    }
+
+    /// DUMP of any key, or RESTORE of a fixed payload with a TTL that is none, far away or (ABSTTL 1)
+    /// long past, sometimes with REPLACE.
+    fn dump_or_restore(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        if self.rng.gen_bool(0.5) {
+            return vec![word("DUMP"), self.key()];
+        }
+        let (ttl, absolute) = *[
+            ("0", false),
+            ("100000000", false),
+            ("1", true),
+            ("-1", false),
+        ]
+        .choose(&mut self.rng)
+        .unwrap_or(&("0", false));
+        let mut c = vec![
+            word("RESTORE"),
+            self.key(),
+            word(ttl),
+            self.pick(DUMP_PAYLOADS),
+        ];
+        if absolute {
+            c.push(word("ABSTTL"));
+        }
+        if self.rng.gen_bool(0.5) {
+            c.push(word("REPLACE"));
+        }
+        c
     }
 
     fn bitmaps(&mut self) -> Command {

@@ -1,6 +1,6 @@
-//! Decoders for the legacy compact containers found inside RDB strings — ziplist (§8.2), intset (§8.3)
-//! and zipmap (§8.4) — and the intset encoder the writer uses. Every decoder checks the structure
-//! fully before trusting it: the input comes from files and RESTORE payloads.
+//! Decoders for the legacy compact containers found inside RDB strings — ziplist (§8.2) and zipmap
+//! (§8.4); intsets (§8.3) have their one codec in [`crate::intset`]. Every decoder checks the
+//! structure fully before trusting it: the input comes from files and RESTORE payloads.
 //!
 //! Containers are small (bounded by the servers' compact-encoding thresholds), so they decode into a
 //! vector of element texts in one go.
@@ -152,54 +152,6 @@ pub fn ziplist_entries(bytes: &[u8]) -> Result<Elements, &'static str> {
     Ok(entries)
 }
 
-/// Decodes an intset: 2-, 4- or 8-byte integers, non-empty, strictly increasing.
-pub fn intset_entries(bytes: &[u8]) -> Result<Elements, &'static str> {
-    const BAD: &str = "corrupt intset";
-    let width = u32_le(bytes, 0).ok_or(BAD)? as usize;
-    let count = u32_le(bytes, 4).ok_or(BAD)? as usize;
-    if !matches!(width, 2 | 4 | 8) {
-        return Err("intset has an invalid encoding");
-    }
-    if count == 0 || count.checked_mul(width).and_then(|n| n.checked_add(8)) != Some(bytes.len()) {
-        return Err("intset size does not match its header");
-    }
-    let mut entries = Vec::with_capacity(count);
-    let mut previous: Option<i64> = None;
-    for chunk in bytes[8..].chunks_exact(width) {
-        let value = match width {
-            2 => i64::from(i16::from_le_bytes([chunk[0], chunk[1]])),
-            4 => i64::from(i32::from_le_bytes([chunk[0], chunk[1], chunk[2], chunk[3]])),
-            _ => i64::from_le_bytes([
-                chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5], chunk[6], chunk[7],
-            ]),
-        };
-        if previous.is_some_and(|p| p >= value) {
-            return Err("intset is not strictly increasing");
-        }
-        previous = Some(value);
-        entries.push(int_text(value));
-    }
-    Ok(entries)
-}
-
-/// Encodes sorted, distinct integers as an intset with the narrowest width that holds them all.
-pub fn encode_intset(sorted: &[i64]) -> Vec<u8> {
-    let width: usize = if sorted.iter().all(|&v| i16::try_from(v).is_ok()) {
-        2
-    } else if sorted.iter().all(|&v| i32::try_from(v).is_ok()) {
-        4
-    } else {
-        8
-    };
-    let mut out = Vec::with_capacity(8 + width * sorted.len());
-    out.extend_from_slice(&(width as u32).to_le_bytes());
-    out.extend_from_slice(&(sorted.len() as u32).to_le_bytes());
-    for &value in sorted {
-        out.extend_from_slice(&value.to_le_bytes()[..width]);
-    }
-    out
-}
-
 /// Decodes a zipmap into alternating field, value texts.
 pub fn zipmap_entries(bytes: &[u8]) -> Result<Elements, &'static str> {
     const BAD: &str = "corrupt zipmap";
@@ -319,20 +271,6 @@ mod tests {
         assert!(ziplist_entries(&[1, 2, 3]).is_err());
         let empty = ziplist(&[]);
         assert_eq!(ziplist_entries(&empty).unwrap(), Elements::new());
-    }
-
-    #[test]
-    fn intsets() {
-        let bytes = encode_intset(&[-5, 3, 70000]);
-        assert_eq!(&bytes[..4], &4u32.to_le_bytes());
-        assert_eq!(
-            intset_entries(&bytes).unwrap(),
-            texts(&["-5", "3", "70000"])
-        );
-        let unsorted = encode_intset(&[3, 1]);
-        assert!(intset_entries(&unsorted).is_err());
-        assert!(intset_entries(&encode_intset(&[])).is_err());
-        assert_eq!(encode_intset(&[1, i64::MAX])[0], 8);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! LZF, the compression RDB strings use (docs/RDB_FORMAT.md §3.1): a checked decompressor for untrusted
-//! input and a small compressor for the writer. Compressed bytes need not match Redis's; any valid LZF
-//! stream decompresses to the same string.
+//! input and a compressor for the writer that produces the same bytes as the servers' liblzf (any
+//! valid stream would decompress to the same string, but DUMP payloads and DEBUG OBJECT's
+//! `serializedlength` are compared with Valkey's byte for byte).
 
 /// Largest expansion a valid stream can reach: a 3-byte back reference yields up to 264 bytes.
 pub const MAX_EXPANSION: u64 = 88;
@@ -57,91 +58,166 @@ pub fn decompress(input: &[u8], expected_len: usize) -> Result<Vec<u8>, &'static
     Ok(out)
 }
 
-const HASH_BITS: u32 = 14;
-const MAX_DISTANCE: usize = 1 << 13;
-const MAX_REF_LEN: usize = 264;
-const MAX_LITERAL: usize = 32;
+/// Slots of the compressor's hash table (liblzf's `HLOG` 16).
+const TABLE_SLOTS: usize = 1 << 16;
+/// Farthest a back reference reaches.
+const MAX_OFFSET: usize = 1 << 13;
+/// Longest back reference, in bytes beyond the first two.
+const MAX_REF: usize = (1 << 8) + (1 << 3);
+/// Longest literal run.
+const MAX_LITERAL: usize = 1 << 5;
 
-fn hash3(bytes: &[u8]) -> usize {
-    let v = (u32::from(bytes[0]) << 16) | (u32::from(bytes[1]) << 8) | u32::from(bytes[2]);
-    (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
+thread_local! {
+    /// The compressor's hash table of input offsets (0 = empty), kept zeroed between calls so that
+    /// compressing a short string does not clear 256 KB.
+    static TABLE: std::cell::RefCell<Vec<u32>> = std::cell::RefCell::new(vec![0; TABLE_SLOTS]);
 }
 
-/// Compresses `input`; `None` when the result would exceed `max_len` bytes (the caller then stores the
-/// string raw, as Redis does when compression saves fewer than 4 bytes).
+/// liblzf's slot for the rolling hash of the three bytes at a position (the `VERY_FAST` variant).
+fn slot(hash: u32) -> usize {
+    ((hash >> 8).wrapping_sub(hash.wrapping_mul(5)) as usize) & (TABLE_SLOTS - 1)
+}
+
+/// Compresses `input` exactly as liblzf 3.6 in Redis and Valkey does (`HLOG` 16, `VERY_FAST`, a
+/// zeroed table), so payloads and DEBUG OBJECT's `serializedlength` agree byte for byte; `None` when
+/// the result would not fit in `max_len` bytes (the caller then stores the string raw).
 pub fn compress(input: &[u8], max_len: usize) -> Option<Vec<u8>> {
-    let mut table = vec![usize::MAX; 1 << HASH_BITS];
-    let mut out = Vec::with_capacity(max_len.min(input.len()) + 1);
-    let mut literal_at = 0usize;
-    let mut literal_len = 0usize;
-    out.push(0);
+    if input.len() < 3 || max_len == 0 || input.len() > u32::MAX as usize {
+        return None;
+    }
+    TABLE.with(|table| {
+        let mut table = table.borrow_mut();
+        let mut touched = Vec::new();
+        let result = compress_with(input, max_len, &mut table, &mut touched);
+        for index in touched {
+            table[index] = 0;
+        }
+        result
+    })
+}
+
+fn compress_with(
+    input: &[u8],
+    max_len: usize,
+    table: &mut [u32],
+    touched: &mut Vec<usize>,
+) -> Option<Vec<u8>> {
+    let end = input.len();
+    // Room for the header byte a run reserves one past the last written byte.
+    let mut out = vec![0u8; max_len + 2];
+    let mut op = 1usize; // the first run's header
+    let mut lit = 0usize;
     let mut ip = 0usize;
-    while ip < input.len() {
-        let mut matched = 0usize;
-        let mut distance = 0usize;
-        if ip + 3 <= input.len() {
-            let h = hash3(&input[ip..]);
-            let candidate = table[h];
-            table[h] = ip;
-            if candidate < ip
-                && ip - candidate <= MAX_DISTANCE
-                && input[candidate..candidate + 3] == input[ip..ip + 3]
-            {
-                let limit = MAX_REF_LEN.min(input.len() - ip);
-                let mut len = 3;
-                while len < limit && input[candidate + len] == input[ip + len] {
-                    len += 1;
-                }
-                matched = len;
-                distance = ip - candidate - 1;
+    let mut hash = (u32::from(input[0]) << 8) | u32::from(input[1]);
+    let mut remember = |table: &mut [u32], hash: u32, at: usize| {
+        let index = slot(hash);
+        table[index] = at as u32;
+        touched.push(index);
+    };
+    while ip < end - 2 {
+        hash = (hash << 8) | u32::from(input[ip + 2]);
+        let index = slot(hash);
+        let candidate = table[index] as usize;
+        remember(table, hash, ip);
+        let found = candidate > 0
+            && candidate < ip
+            && ip - candidate - 1 < MAX_OFFSET
+            && input[candidate + 2] == input[ip + 2]
+            && input[candidate..candidate + 2] == input[ip..ip + 2];
+        if !found {
+            if op >= max_len {
+                return None;
             }
-        }
-        if matched >= 3 {
-            if literal_len > 0 {
-                out[literal_at] = (literal_len - 1) as u8;
-            } else {
-                out.pop();
-            }
-            let code = matched - 2;
-            if code < 7 {
-                out.push(((code << 5) | (distance >> 8)) as u8);
-            } else {
-                out.push(((7 << 5) | (distance >> 8)) as u8);
-                out.push((code - 7) as u8);
-            }
-            out.push(distance as u8);
-            // Index a few positions inside the match so later repeats are found.
-            let end = ip + matched;
-            let mut p = ip + 1;
-            while p + 3 <= input.len() && p < end {
-                table[hash3(&input[p..])] = p;
-                p += 1;
-            }
-            ip = end;
-            literal_at = out.len();
-            literal_len = 0;
-            out.push(0);
-        } else {
-            out.push(input[ip]);
-            literal_len += 1;
+            out[op] = input[ip];
+            op += 1;
             ip += 1;
-            if literal_len == MAX_LITERAL {
-                out[literal_at] = (MAX_LITERAL - 1) as u8;
-                literal_at = out.len();
-                literal_len = 0;
-                out.push(0);
+            lit += 1;
+            if lit == MAX_LITERAL {
+                out[op - lit - 1] = (lit - 1) as u8;
+                lit = 0;
+                op += 1;
             }
+            continue;
         }
-        if out.len() > max_len + 1 {
+        let offset = ip - candidate - 1;
+        let max_match = (end - ip - 2).min(MAX_REF);
+        if op + 4 >= max_len && op - usize::from(lit == 0) + 4 >= max_len {
             return None;
         }
+        // Close the literal run (or take back its unused header).
+        if lit > 0 {
+            out[op - lit - 1] = (lit - 1) as u8;
+        } else {
+            op -= 1;
+        }
+        // liblzf compares 16 bytes unrolled before it looks at the limit again.
+        let mut len = 2usize;
+        let mut unrolled_all = max_match > 16;
+        if unrolled_all {
+            for _ in 0..16 {
+                len += 1;
+                if input[candidate + len] != input[ip + len] {
+                    unrolled_all = false;
+                    break;
+                }
+            }
+        }
+        if unrolled_all || max_match <= 16 {
+            loop {
+                len += 1;
+                if !(len < max_match && input[candidate + len] == input[ip + len]) {
+                    break;
+                }
+            }
+        }
+        len -= 2;
+        if len < 7 {
+            out[op] = ((offset >> 8) + (len << 5)) as u8;
+            op += 1;
+        } else {
+            out[op] = ((offset >> 8) + (7 << 5)) as u8;
+            out[op + 1] = (len - 7) as u8;
+            op += 2;
+        }
+        out[op] = offset as u8;
+        op += 1;
+        lit = 0;
+        op += 1;
+        ip += len + 2;
+        if ip >= end - 2 {
+            break;
+        }
+        // Index the two positions before the next one.
+        ip -= 2;
+        hash = (u32::from(input[ip]) << 8) | u32::from(input[ip + 1]);
+        hash = (hash << 8) | u32::from(input[ip + 2]);
+        remember(table, hash, ip);
+        ip += 1;
+        hash = (hash << 8) | u32::from(input[ip + 2]);
+        remember(table, hash, ip);
+        ip += 1;
     }
-    if literal_len > 0 {
-        out[literal_at] = (literal_len - 1) as u8;
+    if op + 3 > max_len {
+        return None;
+    }
+    while ip < end {
+        out[op] = input[ip];
+        op += 1;
+        ip += 1;
+        lit += 1;
+        if lit == MAX_LITERAL {
+            out[op - lit - 1] = (lit - 1) as u8;
+            lit = 0;
+            op += 1;
+        }
+    }
+    if lit > 0 {
+        out[op - lit - 1] = (lit - 1) as u8;
     } else {
-        out.pop();
+        op -= 1;
     }
-    (out.len() <= max_len).then_some(out)
+    out.truncate(op);
+    Some(out)
 }
 
 #[cfg(test)]
@@ -156,6 +232,18 @@ mod tests {
         let packed = compress(input, input.len() - 4).unwrap();
         assert!(packed.len() < 10);
         assert_eq!(decompress(&packed, input.len()).unwrap(), input);
+    }
+
+    #[test]
+    fn output_matches_valkey() {
+        // Bodies of LZF strings in DUMP payloads written by Valkey 9.1.2.
+        let cases: [(&[u8], &[u8]); 2] = [
+            (&b"ab".repeat(50), b"\x02aba\xe0V\x01\x01ab"),
+            (&[b'x'; 40], b"\x01xx\xe0\x1b\x00\x01xx"),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(compress(input, input.len() - 4).unwrap(), expected);
+        }
     }
 
     #[test]

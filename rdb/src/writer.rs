@@ -21,7 +21,6 @@
 
 use std::io::{self, Write};
 
-use crate::containers;
 use crate::listpack::{self, Listpack};
 use crate::lzf;
 use crate::types::{Family, RdbType, RdbVersion, StreamId};
@@ -289,7 +288,8 @@ fn encode_set(
             integers.sort_unstable();
             integers.dedup();
             if integers.len() == members.len() {
-                put_string(out, &containers::encode_intset(&integers), compress);
+                let intset = crate::intset::Intset::from_values(integers);
+                put_string(out, intset.as_bytes(), compress);
                 return RdbType::SetIntset;
             }
         }

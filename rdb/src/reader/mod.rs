@@ -16,7 +16,7 @@
 //! # Ok(()) }
 //! ```
 
-mod input;
+pub(crate) mod input;
 mod stream;
 mod value;
 
@@ -44,6 +44,9 @@ pub struct ReaderOptions {
     pub verify_checksum: bool,
     /// Module value handling.
     pub modules: ModulePolicy,
+    /// Ignore bytes after a DUMP payload's value instead of refusing them (Valkey's RESTORE reads the
+    /// value and never looks further).
+    pub payload_trailing_bytes: bool,
 }
 
 impl Default for ReaderOptions {
@@ -51,6 +54,7 @@ impl Default for ReaderOptions {
         Self {
             verify_checksum: true,
             modules: ModulePolicy::Skip,
+            payload_trailing_bytes: false,
         }
     }
 }
@@ -394,7 +398,7 @@ impl<R: Read> RdbReader<R> {
         self.state = State::Items;
         if self.mode == Mode::Payload {
             self.state = State::Done;
-            if !self.input.at_end()? {
+            if !self.options.payload_trailing_bytes && !self.input.at_end()? {
                 return Err(self.input.corrupt("data after the payload's value"));
             }
         }

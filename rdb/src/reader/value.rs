@@ -70,6 +70,15 @@ fn decode_listpack(bytes: Vec<u8>) -> Result<Vec<Vec<u8>>, String> {
     Ok(listpack.iter().map(|e| e.to_vec()).collect())
 }
 
+/// An intset's members as decimal texts, after checking it fully (§8.3).
+fn intset_entries(blob: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    crate::intset::validate(blob).map_err(|error| error.to_string())?;
+    Ok(crate::intset::IntsetRef::new(blob)
+        .iter()
+        .map(|value| itoa::Buffer::new().format(value).as_bytes().to_vec())
+        .collect())
+}
+
 /// The compact containers (§8).
 #[derive(Debug, Clone, Copy)]
 enum Container {
@@ -92,10 +101,7 @@ fn container<R: Read>(
             containers::ziplist_entries(&blob).map_err(str::to_string),
             "ziplist",
         ),
-        Container::Intset => (
-            containers::intset_entries(&blob).map_err(str::to_string),
-            "intset",
-        ),
+        Container::Intset => (intset_entries(&blob), "intset"),
         Container::Zipmap => (
             containers::zipmap_entries(&blob).map_err(str::to_string),
             "zipmap",

@@ -3,6 +3,7 @@
 
 pub mod bitmaps;
 pub mod connection;
+pub mod dump;
 pub mod geo;
 pub mod hashes;
 pub mod hyperloglog;
@@ -352,7 +353,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 13] {
+pub fn families() -> [&'static [CommandSpec]; 14] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -367,6 +368,7 @@ pub fn families() -> [&'static [CommandSpec]; 13] {
         sets::COMMANDS,
         sorted_sets::COMMANDS,
         geo::COMMANDS,
+        dump::COMMANDS,
     ]
 }
 

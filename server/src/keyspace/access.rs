@@ -130,6 +130,24 @@ pub(crate) fn touched(word: u32) -> u32 {
     }
 }
 
+/// The access word RESTORE's IDLETIME or FREQ leaves (Valkey's `objectSetLRUOrLFU`): under an LFU
+/// policy the counter `frequency` stamped with the current minute; otherwise a clock reading
+/// `idle_seconds` in the past (wrapping like Valkey's 24-bit field). `None` when the option given
+/// does not apply to the policy in force.
+pub(crate) fn restored(idle_seconds: Option<i64>, frequency: Option<u8>) -> Option<u32> {
+    let context = CONTEXT.with(Cell::get);
+    let now = now_ms(&context);
+    if context.policy.lfu {
+        return frequency.map(|counter| (lfu_minutes(now) << 8) | u32::from(counter));
+    }
+    let idle = idle_seconds?.wrapping_mul(1000) / 1000;
+    let mut absolute = i64::from(lru_clock(now)).wrapping_sub(idle);
+    if absolute < 0 {
+        absolute = absolute.wrapping_add(i64::from(LRU_CLOCK_MAX));
+    }
+    Some((absolute as u32) & LRU_CLOCK_MAX)
+}
+
 /// Seconds since the value was last accessed, reading `word` as an LRU clock.
 pub(crate) fn idle_seconds(word: u32) -> u64 {
     let context = CONTEXT.with(Cell::get);

@@ -168,6 +168,15 @@ impl Db {
         Some(access::frequency(access_word))
     }
 
+    /// Sets `key`'s access history as RESTORE's IDLETIME and FREQ options do ([`access::restored`]).
+    pub fn restore_access(&mut self, key: &[u8], idle_seconds: Option<i64>, frequency: Option<u8>) {
+        if let Some(word) = access::restored(idle_seconds, frequency) {
+            if let Some((_, access_word)) = self.entries.get_mut_with_meta(key) {
+                *access_word = word;
+            }
+        }
+    }
+
     /// Removes every key.
     pub fn clear(&mut self) {
         self.entries.clear();

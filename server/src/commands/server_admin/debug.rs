@@ -223,35 +223,6 @@ pub fn debug(ctx: &mut Ctx<'_>) -> CommandResult {
     Ok(())
 }
 
-/// The length of a string value in an RDB file (Valkey's `rdbSavedObjectLen` without compression):
-/// small integers use the integer encodings, everything else a length prefix and the bytes.
-fn serialized_length(value: &Value) -> usize {
-    #[allow(unreachable_patterns)]
-    let bytes = match value {
-        Value::Str(string) => string.to_vec(),
-        // Other types would need their RDB encoding; their length is not reported yet.
-        _ => return 0,
-    };
-    if bytes.len() <= 11 {
-        if let Some(n) = ferry_resp::number::parse_i64(&bytes) {
-            if (-(1 << 7)..(1 << 7)).contains(&n) {
-                return 2;
-            } else if (-(1 << 15)..(1 << 15)).contains(&n) {
-                return 3;
-            } else if (-(1 << 31)..(1 << 31)).contains(&n) {
-                return 5;
-            }
-        }
-    }
-    let prefix = match bytes.len() {
-        0..=63 => 1,
-        64..=16383 => 2,
-        len if len <= u32::MAX as usize => 5,
-        _ => 9,
-    };
-    prefix + bytes.len()
-}
-
 fn object(ctx: &mut Ctx<'_>) -> CommandResult {
     let fast = ctx.argc() == 4 && ctx.arg_is(3, "fast");
     let db = &ctx.server.dbs[ctx.db_index];
@@ -266,7 +237,10 @@ fn object(ctx: &mut Ctx<'_>) -> CommandResult {
         value.encoding_name()
     );
     if !fast {
-        text.push_str(&format!(" serializedlength:{}", serialized_length(value)));
+        text.push_str(&format!(
+            " serializedlength:{}",
+            crate::rdb_bridge::serialized_length(value)
+        ));
     }
     text.push_str(&format!(" lru:{lru_clock} lru_seconds_idle:0"));
     if let Value::List(list) = value {
@@ -341,22 +315,11 @@ fn protocol(ctx: &mut Ctx<'_>) -> CommandResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::types::Str;
 
     #[test]
     fn atoi_like_c() {
         assert_eq!(atoi(b"1"), 1);
         assert_eq!(atoi(b"abc"), 0);
         assert_eq!(atoi(b" -2x"), -2);
-    }
-
-    #[test]
-    fn serialized_lengths_of_strings() {
-        let length = |text: &[u8]| serialized_length(&Value::Str(Str::from_bytes(text)));
-        assert_eq!(length(b"hello"), 6);
-        assert_eq!(length(b"123"), 2);
-        assert_eq!(length(b"1000"), 3);
-        assert_eq!(length(b"100000"), 5);
-        assert_eq!(length(&[b'a'; 64]), 66);
     }
 }
