@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lists;
 pub mod server_admin;
 pub mod sets;
+pub mod sort;
 pub mod sorted_sets;
 pub mod strings;
 pub mod transactions;
@@ -333,7 +334,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 13] {
+pub fn families() -> [&'static [CommandSpec]; 14] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -348,6 +349,7 @@ pub fn families() -> [&'static [CommandSpec]; 13] {
         sets::COMMANDS,
         sorted_sets::COMMANDS,
         geo::COMMANDS,
+        sort::COMMANDS,
     ]
 }
 

@@ -294,6 +294,14 @@ impl ZSet {
         result
     }
 
+    /// Turns a listpack-encoded sorted set into the skiplist encoding (SORT does this to every sorted
+    /// set it reads, even SORT_RO, and OBJECT ENCODING shows it).
+    pub fn convert_to_skiplist(&mut self) {
+        if self.view().is_listpack() {
+            self.modify(Data::convert_to_skiplist);
+        }
+    }
+
     /// Read access.
     pub fn view(&self) -> ZSetRef<'_> {
         match &self.0 {
