@@ -7,15 +7,13 @@
 //! Valkey's listpack behind its object), the quicklist a box. Reads go through [`ListRef`]; changes
 //! take the list apart into a [`ListData`] with [`List::modify`] and store it back.
 
-pub(crate) mod packed;
 pub mod quicklist;
 
 use std::fmt;
 
 use ferry_rdb::listpack::{Entry, Listpack, ListpackRef};
 
-use crate::types::set::thin::{Blob, ListpackFormat};
-use packed::PackedBox;
+use crate::types::thin::{Blob, ListpackFormat, PackedBox};
 use quicklist::{exceeds_limit, node_limit, release_spare, seek};
 pub use quicklist::{Node, Popped, Quicklist};
 

@@ -13,8 +13,7 @@ mod tree;
 
 use ferry_rdb::listpack::{Listpack, ListpackRef};
 
-use crate::types::list::packed::PackedBox;
-use crate::types::set::thin::{Blob, ListpackFormat};
+use crate::types::thin::{Blob, ListpackFormat, PackedBox};
 use elem::Elem;
 pub use sorted::Sorted;
 
