@@ -210,7 +210,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CommandResult {
     // A list or sorted set kept in its natural order only loads the range asked for.
     let ranged = options.dont_sort && kind != Kind::Set;
     let mut items = if ranged {
-        load_range(ctx, key, start as usize, output_len, options.desc)
+        load_range(ctx, key, start.max(0) as usize, output_len, options.desc)
     } else {
         load_all(ctx, key)
     };
@@ -221,33 +221,12 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CommandResult {
     };
 
     if !options.dont_sort {
-        let by = options.by.map(Pattern::parse);
-        let mut convertible = true;
-        for item in &mut items {
-            let weight = match by {
-                Some(pattern) => match pattern.lookup(ctx, &item.element) {
-                    Some(weight) => weight.into_owned(),
-                    None => continue,
-                },
-                None => {
-                    if options.alpha {
-                        continue;
-                    }
-                    item.element.clone()
-                }
-            };
-            if options.alpha {
-                item.weight = Some(weight);
-            } else {
-                match parse_weight(&weight) {
-                    Some(score) => item.score = score,
-                    None => convertible = false,
-                }
-            }
-        }
-        if !convertible {
-            return Err(NOT_DOUBLE);
-        }
+        load_weights(
+            ctx,
+            &mut items,
+            options.by.map(Pattern::parse),
+            options.alpha,
+        )?;
         let mut compare = comparator(&options);
         if options.by.is_some() && (start != 0 || end != len - 1) {
             if output_len > 0 {
@@ -259,7 +238,7 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CommandResult {
     }
 
     let selected = if output_len > 0 {
-        &items[start as usize..=end as usize]
+        items.get(start as usize..=end as usize).unwrap_or_default()
     } else {
         &[]
     };
@@ -268,6 +247,43 @@ fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CommandResult {
         Some(destination) => store_items(ctx, destination, selected, &options.gets),
     }
     Ok(())
+}
+
+/// Sets what each item sorts by: the value its BY pattern finds (left unset when there is none), or
+/// the element itself. Numeric weights must all convert, else the whole sort fails.
+fn load_weights(
+    ctx: &mut Ctx<'_>,
+    items: &mut [Item],
+    by: Option<Pattern<'_>>,
+    alpha: bool,
+) -> Result<(), CommandError> {
+    let mut convertible = true;
+    for item in items {
+        let score = match by {
+            Some(pattern) => {
+                let Some(weight) = pattern.lookup(ctx, &item.element) else {
+                    continue;
+                };
+                if alpha {
+                    item.weight = Some(weight.into_owned());
+                    continue;
+                }
+                parse_weight(&weight)
+            }
+            // ALPHA without BY compares the elements themselves.
+            None if alpha => continue,
+            None => parse_weight(&item.element),
+        };
+        match score {
+            Some(score) => item.score = score,
+            None => convertible = false,
+        }
+    }
+    if convertible {
+        Ok(())
+    } else {
+        Err(NOT_DOUBLE)
+    }
 }
 
 /// LIMIT applied the way Valkey clamps it: `(start, end)` positions, `end < start` when nothing is
