@@ -1,5 +1,5 @@
 //! A seeded random command generator. Commands are drawn per family (strings, keys, bitmaps,
-//! hyperloglog, hashes, sets, lists, transactions) with weights, and arguments from small pools so commands collide on the
+//! hyperloglog, hashes, sets, lists, sorted sets, geo, sort, transactions) with weights, and arguments from small pools so commands collide on the
 //! same keys and hit edge cases: integer bounds, floats, empty and binary strings, negative and huge
 //! counts, wrong arity, non-numbers and unknown options. It avoids replies that legitimately differ
 //! between two correct servers: expirations are either far in the future and pairwise at least 1000 s
@@ -38,6 +38,8 @@ pub enum Family {
     SortedSets,
     /// GEOADD, GEOPOS, GEODIST, GEOSEARCH(STORE), GEORADIUS*.
     Geo,
+    /// SORT and SORT_RO over lists, sets and sorted sets, with the keys their BY/GET patterns read.
+    Sort,
 }
 
 impl Family {
@@ -53,6 +55,7 @@ impl Family {
         Family::Lists,
         Family::SortedSets,
         Family::Geo,
+        Family::Sort,
     ];
 
     /// The name used in `FERRY_COMPAT_ONLY` (and the case file of the same family).
@@ -68,6 +71,7 @@ impl Family {
             Family::Lists => "lists",
             Family::SortedSets => "sorted_sets",
             Family::Geo => "geo",
+            Family::Sort => "sort",
         }
     }
 
@@ -92,6 +96,7 @@ impl Family {
             Family::Lists => 30,
             Family::SortedSets => 20,
             Family::Geo => 8,
+            Family::Sort => 10,
         }
     }
 
@@ -106,6 +111,8 @@ impl Family {
             Family::Lists => 2000,
             Family::SortedSets => 1850,
             Family::Geo => 400,
+            // About 550 SORTs per seed, so over 2,500 per run besides the mixed streams' share.
+            Family::Sort => 1000,
             _ => 0,
         }
     }
@@ -474,6 +481,91 @@ const BAD_COORDS: &[&[u8]] = &[
     b"85.05112878",
 ];
 
+/// The sort family's own lists, sets and sorted sets (their members never hold a NUL byte), and
+/// where it stores.
+const SORT_LIST_KEYS: &[&[u8]] = &[b"sl0", b"sl1"];
+const SORT_SET_KEYS: &[&[u8]] = &[b"ss0", b"ss1"];
+const SORT_ZSET_KEYS: &[&[u8]] = &[b"sz0", b"sz1"];
+const SORT_DESTINATIONS: &[&[u8]] = &[b"sd0", b"sd1", b"sl1", b"k0"];
+
+const SORT_ELEMENTS: &[&[u8]] = &[
+    b"1",
+    b"2",
+    b"10",
+    b"-1",
+    b"0",
+    b"-0",
+    b"1.5",
+    b"007",
+    b"1e2",
+    b"inf",
+    b"a",
+    b"b",
+    b"B",
+    b"c",
+    b"x y",
+    b"",
+    b"\xc3\xa9",
+    b"\xff",
+];
+
+const SORT_WEIGHTS: &[&[u8]] = &[
+    b"0",
+    b"-0",
+    b"1.5",
+    b"-2.5",
+    b"1e3",
+    b"inf",
+    b"-inf",
+    b"007",
+    b"5.",
+    b".5",
+    b"2.5e-324",
+];
+
+const BAD_SORT_WEIGHTS: &[&[u8]] = &[b"abc", b"", b" 1", b"0x10", b"nan", b"1e400"];
+
+const SORT_BY_PATTERNS: &[&[u8]] = &[
+    b"w_*",
+    b"w_*",
+    b"w_*",
+    b"h_*->f",
+    b"h_*->f",
+    b"a_*",
+    b"h_*->g",
+    b"nosort",
+    b"nosort",
+    b"missing_*",
+    b"w_*->f",
+    b"h_*",
+    b"*",
+];
+
+const SORT_GET_PATTERNS: &[&[u8]] = &[
+    b"#",
+    b"#",
+    b"w_*",
+    b"h_*->f",
+    b"h_*->g",
+    b"a_*",
+    b"missing_*",
+    b"constant",
+    b"h_*->",
+];
+
+const SORT_COUNTS: &[&[u8]] = &[
+    b"0",
+    b"1",
+    b"2",
+    b"3",
+    b"5",
+    b"-1",
+    b"-3",
+    b"100",
+    b"9223372036854775807",
+    b"-9223372036854775808",
+];
+
 const DBS: &[&[u8]] = &[b"0", b"1"];
 
 const BAD_DBS: &[&[u8]] = &[b"16", b"-1", b"abc"];
@@ -562,6 +654,7 @@ impl Generator {
             Family::Lists => self.lists(),
             Family::SortedSets => self.sorted_sets(),
             Family::Geo => self.geo(),
+            Family::Sort => self.sort_family(),
             Family::Transactions => self.strings(),
         };
         if self.rng.gen_ratio(3, 100) {
@@ -2333,6 +2426,256 @@ impl Generator {
         }
     }
 
+    /// An element for the sort family's collection `key`: numbers in those ending in `0`, anything
+    /// in the others, where lists may hold a NUL byte (ALPHA compares up to it, and ties keep a
+    /// list's order).
+    fn sort_element(&mut self, key: &[u8]) -> Vec<u8> {
+        if key.ends_with(b"0") {
+            if self.rng.gen_bool(0.7) {
+                return self.rng.gen_range(-3..25).to_string().into_bytes();
+            }
+            return self.pick(SORT_WEIGHTS);
+        }
+        if key.starts_with(b"sl") && self.rng.gen_ratio(1, 15) {
+            return b"e\x00z".to_vec();
+        }
+        if self.rng.gen_ratio(1, 3) {
+            return self.rng.gen_range(-3..25).to_string().into_bytes();
+        }
+        self.pick(SORT_ELEMENTS)
+    }
+
+    /// An element some weight key is named after.
+    fn sort_weight_element(&mut self) -> Vec<u8> {
+        let key = self.pick(&[b"sl0", b"sl1"]);
+        self.sort_element(&key)
+    }
+
+    /// A weight: numeric under `w_*` and field `f`, any text under `a_*` and field `g`.
+    fn sort_weight(&mut self, numeric: bool) -> Vec<u8> {
+        if numeric {
+            if self.rng.gen_bool(0.5) {
+                return self.rng.gen_range(-5..10).to_string().into_bytes();
+            }
+            return self.pick(SORT_WEIGHTS);
+        }
+        if self.rng.gen_bool(0.5) {
+            return self.pick(&[b"x", b"y", b"z", b"y"]);
+        }
+        self.pick(SORT_ELEMENTS)
+    }
+
+    /// The sort family: SORT/SORT_RO over half the time, otherwise commands that fill and change the
+    /// collections and the keys BY and GET read.
+    fn sort_family(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let prefixed = |prefix: &str, element: Vec<u8>| {
+            let mut key = prefix.as_bytes().to_vec();
+            key.extend(element);
+            key
+        };
+        match self.rng.gen_range(0..40) {
+            0..=19 => self.sort_command(),
+            20..=24 => {
+                let key = self.pick(SORT_LIST_KEYS);
+                let mut c = vec![self.one_of(&["RPUSH", "LPUSH"]), key.clone()];
+                let n = if self.rng.gen_ratio(1, 8) {
+                    self.rng.gen_range(20..80)
+                } else {
+                    self.rng.gen_range(1..8)
+                };
+                for _ in 0..n {
+                    c.push(self.sort_element(&key));
+                }
+                c
+            }
+            25..=27 => {
+                let key = self.pick(SORT_SET_KEYS);
+                let mut c = vec![word("SADD"), key.clone()];
+                for _ in 0..self.rng.gen_range(1..6) {
+                    c.push(self.sort_element(&key));
+                }
+                if self.rng.gen_ratio(1, 10) {
+                    c.push(LONG_MEMBER.to_vec());
+                }
+                c
+            }
+            28..=30 => {
+                let key = self.pick(SORT_ZSET_KEYS);
+                let mut c = vec![word("ZADD"), key.clone()];
+                for _ in 0..self.rng.gen_range(1..5) {
+                    c.push(self.pick(&[b"1", b"1", b"2", b"-1", b"0", b"inf", b"2.5"]));
+                    c.push(self.sort_element(&key));
+                }
+                c
+            }
+            31 => {
+                let key = self.pick(SORT_SET_KEYS);
+                let member = self.sort_element(&key);
+                vec![word("SREM"), key, member, LONG_MEMBER.to_vec()]
+            }
+            32 => {
+                let key = self.pick(SORT_ZSET_KEYS);
+                let member = self.sort_element(&key);
+                vec![word("ZREM"), key, member]
+            }
+            33..=34 => {
+                let mut c = vec![word("MSET")];
+                for _ in 0..self.rng.gen_range(1..6) {
+                    let element = self.sort_weight_element();
+                    c.push(prefixed("w_", element));
+                    c.push(self.sort_weight(true));
+                }
+                // Weights that do not convert, for an element only the text collections hold.
+                if self.rng.gen_ratio(1, 10) {
+                    c.push(b"w_x y".to_vec());
+                    c.push(self.pick(BAD_SORT_WEIGHTS));
+                }
+                c
+            }
+            35 => {
+                let element = self.sort_weight_element();
+                vec![
+                    word("SET"),
+                    prefixed("a_", element),
+                    self.sort_weight(false),
+                ]
+            }
+            36 => {
+                let element = self.sort_weight_element();
+                vec![
+                    word("HSET"),
+                    prefixed("h_", element),
+                    word("f"),
+                    self.sort_weight(true),
+                    word("g"),
+                    self.sort_weight(false),
+                ]
+            }
+            37 => {
+                let key = match self.rng.gen_range(0..8) {
+                    0 => self.pick(SORT_LIST_KEYS),
+                    1 => self.pick(SORT_SET_KEYS),
+                    2 => self.pick(SORT_ZSET_KEYS),
+                    _ => {
+                        let element = self.sort_weight_element();
+                        prefixed(if self.rng.gen_bool(0.5) { "w_" } else { "h_" }, element)
+                    }
+                };
+                vec![word("DEL"), key]
+            }
+            38 if self.rng.gen_bool(0.5) => vec![
+                self.one_of(&["LPOP", "RPOP"]),
+                self.pick(SORT_LIST_KEYS),
+                self.pick(&[b"1", b"3", b"10"]),
+            ],
+            38 => vec![
+                word("LRANGE"),
+                self.pick(SORT_DESTINATIONS),
+                word("0"),
+                word("-1"),
+            ],
+            _ => {
+                let key = match self.rng.gen_range(0..3) {
+                    0 => self.pick(SORT_DESTINATIONS),
+                    1 => self.pick(SORT_SET_KEYS),
+                    _ => self.pick(SORT_ZSET_KEYS),
+                };
+                vec![word("OBJECT"), word("ENCODING"), key]
+            }
+        }
+    }
+
+    /// A SORT or SORT_RO with options in any order. Valkey's result order is only compared where it
+    /// is deterministic: on sets and sorted sets (whose hashtables Valkey walks in its own order) no
+    /// ALPHA sort by weights (equal weights keep the walk's order) and no BY nosort on a set unless
+    /// the result is stored (then Valkey sorts it); on keys other families fill (whose members may
+    /// tie up to a NUL byte) ALPHA only with STORE, which compares whole members.
+    fn sort_command(&mut self) -> Command {
+        let word = |s: &str| s.as_bytes().to_vec();
+        let readonly = self.rng.gen_ratio(1, 4);
+        // 0: a list, 1: this family's sets and sorted sets, 2: keys of other families.
+        let (key, kind) = match self.rng.gen_range(0..20) {
+            0..=9 => (self.pick(SORT_LIST_KEYS), 0),
+            10..=13 => (self.pick(SORT_SET_KEYS), 1),
+            14..=16 => (self.pick(SORT_ZSET_KEYS), 1),
+            17 => (self.pick(LIST_KEYS), 0),
+            _ => (
+                self.pick(&[b"s0", b"s1", b"z0", b"z1", b"k0", b"nokey", b"w_1", b"h_1"]),
+                2,
+            ),
+        };
+        let own_zset = key.starts_with(b"sz");
+        let mut by = self.rng.gen_bool(0.55).then(|| self.pick(SORT_BY_PATTERNS));
+        // Numbers fill the keys ending in 0; the others mostly sort ALPHA.
+        let mut alpha = if key.ends_with(b"0") {
+            self.rng.gen_ratio(1, 5)
+        } else {
+            self.rng.gen_ratio(7, 10)
+        };
+        let store = if readonly {
+            self.rng.gen_ratio(1, 20)
+        } else {
+            self.rng.gen_ratio(1, 4)
+        };
+        let by_nosort = by.as_deref().is_some_and(|p| !p.contains(&b'*'));
+        if kind != 0 && by_nosort && !store && !own_zset {
+            by = Some(b"w_*".to_vec());
+        }
+        let weighted = by.as_deref().is_some_and(|p| p.contains(&b'*'));
+        if kind != 0 && alpha && (weighted || (kind == 2 && !store)) {
+            alpha = false;
+        }
+        // Text weights mostly sort ALPHA (a list) or give way to numbers (a set).
+        let text_weights = matches!(by.as_deref(), Some(b"a_*" | b"h_*->g"));
+        if text_weights && !alpha && !self.rng.gen_ratio(1, 8) {
+            if kind == 0 {
+                alpha = true;
+            } else {
+                by = Some(b"w_*".to_vec());
+            }
+        }
+        let mut groups: Vec<Vec<Vec<u8>>> = Vec::new();
+        if let Some(pattern) = by {
+            groups.push(vec![word("BY"), pattern]);
+        }
+        if alpha {
+            groups.push(vec![self.one_of(&["ALPHA", "alpha"])]);
+        }
+        match self.rng.gen_range(0..10) {
+            0..=2 => groups.push(vec![self.one_of(&["DESC", "desc"])]),
+            3 => groups.push(vec![word("ASC")]),
+            _ => {}
+        }
+        if self.rng.gen_ratio(2, 5) {
+            let offset = self.pick_mostly(
+                &[b"0", b"0", b"1", b"2", b"3", b"-1"],
+                &[b"abc", b"1.5", b"", b"100", b"9223372036854775807"],
+            );
+            let count = self.pick(SORT_COUNTS);
+            groups.push(vec![word("LIMIT"), offset, count]);
+        }
+        if self.rng.gen_ratio(1, 3) {
+            for _ in 0..self.rng.gen_range(1..4) {
+                groups.push(vec![word("GET"), self.pick(SORT_GET_PATTERNS)]);
+            }
+        }
+        if store {
+            groups.push(vec![word("STORE"), self.pick(SORT_DESTINATIONS)]);
+        }
+        groups.shuffle(&mut self.rng);
+        let mut c = vec![
+            if readonly {
+                word("SORT_RO")
+            } else {
+                word("SORT")
+            },
+            key,
+        ];
+        c.extend(groups.into_iter().flatten());
+        c
+    }
+
     fn inner_family(&mut self) -> Family {
         let inner: Vec<Family> = self
             .weights
@@ -2515,6 +2858,37 @@ mod tests {
             assert!(
                 !matches!(timeout, Some(b"0" | b"-0.001" | b"0.0")),
                 "a blocking command that could wait for ever: {c:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn sort_streams_are_mostly_sorts_of_deterministic_shape() {
+        let commands: Vec<Command> = Generator::with_families(5, &[Family::Sort])
+            .take(1000)
+            .collect();
+        let sorts: Vec<&Command> = commands
+            .iter()
+            .filter(|c| c[0].eq_ignore_ascii_case(b"SORT") || c[0].eq_ignore_ascii_case(b"SORT_RO"))
+            .collect();
+        assert!(sorts.len() >= 450, "only {} sorts", sorts.len());
+        let has =
+            |c: &Command, word: &str| c.iter().any(|a| a.eq_ignore_ascii_case(word.as_bytes()));
+        for c in sorts {
+            let by = c
+                .iter()
+                .position(|a| a.eq_ignore_ascii_case(b"BY"))
+                .and_then(|at| c.get(at + 1));
+            let is_list = c[1].starts_with(b"sl") || c[1].starts_with(b"l");
+            if is_list {
+                continue;
+            }
+            let weighted = by.is_some_and(|p| p.contains(&b'*'));
+            assert!(!(has(c, "ALPHA") && weighted), "ALPHA by weights: {c:?}");
+            let nosort = by.is_some_and(|p| !p.contains(&b'*'));
+            assert!(
+                !nosort || has(c, "STORE") || c[1].starts_with(b"sz"),
+                "BY nosort on a set: {c:?}"
             );
         }
     }

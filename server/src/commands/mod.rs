@@ -13,6 +13,7 @@ pub mod lists;
 mod scan;
 pub mod server_admin;
 pub mod sets;
+pub mod sort;
 pub mod sorted_sets;
 pub mod strings;
 pub mod transactions;
@@ -353,7 +354,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 14] {
+pub fn families() -> [&'static [CommandSpec]; 15] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -369,6 +370,7 @@ pub fn families() -> [&'static [CommandSpec]; 14] {
         sorted_sets::COMMANDS,
         geo::COMMANDS,
         dump::COMMANDS,
+        sort::COMMANDS,
     ]
 }
 

@@ -7,15 +7,13 @@
 //! Valkey's listpack behind its object), the quicklist a box. Reads go through [`ListRef`]; changes
 //! take the list apart into a [`ListData`] with [`List::modify`] and store it back.
 
-pub(crate) mod packed;
 pub mod quicklist;
 
 use std::fmt;
 
 use ferry_rdb::listpack::{Entry, Listpack, ListpackRef};
 
-use crate::types::set::thin::{Blob, ListpackFormat};
-use packed::PackedBox;
+use crate::types::thin::{Blob, ListpackFormat, PackedBox};
 use quicklist::{exceeds_limit, node_limit, release_spare, seek};
 pub use quicklist::{Node, Popped, Quicklist};
 
@@ -190,7 +188,12 @@ impl ListData {
     /// a listpack-encoded list, anything else a quicklist of exactly these nodes. Empty nodes are
     /// dropped.
     pub fn from_nodes(nodes: impl IntoIterator<Item = Node>, fill: i64) -> ListData {
-        let ql = Quicklist::from_nodes(nodes, fill);
+        ListData::from_quicklist(Quicklist::from_nodes(nodes, fill), fill)
+    }
+
+    /// A newly built quicklist in the encoding Valkey's `LIST_CONV_AUTO` gives it: one packed node
+    /// within the `fill` limit becomes a listpack-encoded list, anything else stays a quicklist.
+    pub fn from_quicklist(ql: Quicklist, fill: i64) -> ListData {
         let (size_limit, count_limit) = node_limit(fill);
         let single_small = match ql.nodes().front() {
             Some(Node::Packed(lp)) if ql.nodes().len() == 1 => {

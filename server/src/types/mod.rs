@@ -7,6 +7,7 @@ pub mod list;
 pub mod long_double;
 pub mod set;
 pub mod string;
+pub(crate) mod thin;
 pub mod zset;
 
 pub use hash::Hash;

@@ -7,8 +7,6 @@
 //! A stored [`Set`] is compact (pointer-sized, see [`thin`]); commands read it through a [`SetRef`]
 //! and change it by taking it apart into a [`SetData`] and putting it back.
 
-pub(crate) mod thin;
-
 use std::fmt;
 
 use ferry_rdb::intset::{Intset, IntsetIter, IntsetRef};
@@ -18,7 +16,7 @@ use rand::Rng;
 
 use crate::config::Config;
 use crate::keyspace::table::{self, Table};
-use thin::{Blob, IntsetFormat, ListpackFormat, TableBox};
+use crate::types::thin::{Blob, IntsetFormat, ListpackFormat, PackedBox};
 
 /// Valkey caps intsets at 2^30 elements whatever `set-max-intset-entries` says.
 const INTSET_HARD_LIMIT: usize = 1 << 30;
@@ -134,11 +132,27 @@ impl Encoding {
 #[derive(Clone)]
 pub struct Set(Stored);
 
-#[derive(Clone)]
 enum Stored {
     Intset(Blob<IntsetFormat>),
     Listpack(Blob<ListpackFormat>),
-    Hashtable(TableBox),
+    Hashtable(PackedBox<Table<(), ()>>),
+}
+
+impl Clone for Stored {
+    fn clone(&self) -> Self {
+        match self {
+            Stored::Intset(blob) => Stored::Intset(blob.clone()),
+            Stored::Listpack(blob) => Stored::Listpack(blob.clone()),
+            // A copy is a fresh table the members are inserted into, one by one.
+            Stored::Hashtable(table) => {
+                let mut copy = Table::new();
+                for (member, ()) in table.get().iter() {
+                    copy.insert(member, ());
+                }
+                Stored::Hashtable(PackedBox::new(Box::new(copy)))
+            }
+        }
+    }
 }
 
 impl Set {
@@ -187,7 +201,7 @@ impl Set {
         let stored = match data {
             SetData::Intset(intset) => Blob::new(intset.into_bytes()).map(Stored::Intset),
             SetData::Listpack(lp) => Blob::new(lp.into_bytes()).map(Stored::Listpack),
-            SetData::Hashtable(table) => Ok(Stored::Hashtable(TableBox::new(table))),
+            SetData::Hashtable(table) => Ok(Stored::Hashtable(PackedBox::new(table))),
         };
         match stored {
             Ok(stored) => Set(stored),
@@ -202,7 +216,7 @@ impl Set {
                 for member in view.iter() {
                     member.with_text(|text| table.insert(text, ()));
                 }
-                Set(Stored::Hashtable(TableBox::new(Box::new(table))))
+                Set(Stored::Hashtable(PackedBox::new(Box::new(table))))
             }
         }
     }
@@ -608,6 +622,26 @@ mod tests {
     fn value_stays_small() {
         assert_eq!(std::mem::size_of::<Set>(), 9);
         assert_eq!(std::mem::align_of::<Set>(), 1);
+    }
+
+    #[test]
+    fn copies_of_every_encoding_hold_the_same_members() {
+        let limits = Limits::default();
+        let long = [b'x'; 65];
+        for (first, more, encoding) in [
+            (&b"1"[..], ["2", "3"], Encoding::Intset),
+            (b"a", ["2", "b"], Encoding::Listpack),
+            (&long, ["2", "b"], Encoding::Hashtable),
+        ] {
+            let mut data = SetData::create(first, 3, &limits);
+            assert!(data.add(Member::Bytes(first), &limits));
+            add_all(&mut data, &more, &limits);
+            assert_eq!(data.encoding(), encoding);
+            let set = Set::from_data(data);
+            let copy = set.clone();
+            assert_eq!(copy.encoding(), set.encoding());
+            assert_eq!(members(copy.view()), members(set.view()));
+        }
     }
 
     #[test]

@@ -13,8 +13,7 @@ mod tree;
 
 use ferry_rdb::listpack::{Listpack, ListpackRef};
 
-use crate::types::list::packed::PackedBox;
-use crate::types::set::thin::{Blob, ListpackFormat};
+use crate::types::thin::{Blob, ListpackFormat, PackedBox};
 use elem::Elem;
 pub use sorted::Sorted;
 
@@ -292,6 +291,14 @@ impl ZSet {
         let result = change(&mut data);
         *self = ZSet::from_data(data);
         result
+    }
+
+    /// Turns a listpack-encoded sorted set into the skiplist encoding (SORT does this to every sorted
+    /// set it reads, even SORT_RO, and OBJECT ENCODING shows it).
+    pub fn convert_to_skiplist(&mut self) {
+        if self.view().is_listpack() {
+            self.modify(Data::convert_to_skiplist);
+        }
     }
 
     /// Read access.

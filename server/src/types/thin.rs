@@ -1,13 +1,12 @@
-//! Pointer-sized owning handles for a set's heap data. `Value` must stay 16 bytes and a small set
-//! should cost one allocation, like Valkey's intset or listpack behind its object. So the compact
-//! encodings live in an exact-size byte allocation whose own header records its length (no separate
-//! length field), and the hashtable in a box; the handles are byte-aligned so the three-way `Set` enum
-//! fits beside `Value`'s tag without growing it.
+//! Pointer-sized, byte-aligned owning handles for a collection's heap data. `Value` must stay 16
+//! bytes and a small collection should cost one allocation, like Valkey's intset or listpack behind
+//! its object. So the compact encodings live in an exact-size byte allocation whose own header
+//! records its length ([`Blob`], no separate length field), and the large encodings in a box behind
+//! an unaligned pointer ([`PackedBox`]); both are byte-aligned so an enum of them fits beside
+//! `Value`'s tag without growing it. Sets, lists and sorted sets use them.
 
 use std::marker::PhantomData;
 use std::ptr::NonNull;
-
-use crate::keyspace::Table;
 
 /// A byte format whose header records the total size of the encoded value.
 pub trait SelfSized {
@@ -114,24 +113,24 @@ impl<F: SelfSized> Clone for Blob<F> {
     }
 }
 
-/// A set's hashtable behind a single unaligned pointer.
+/// An owned `Box<T>` held through an unaligned pointer.
 ///
-/// Invariant: `ptr` comes from `Box::into_raw` and is owned by this handle.
+/// Invariant: `ptr` comes from `Box::leak` and is owned by this handle.
 #[repr(C, packed)]
-pub struct TableBox {
-    ptr: NonNull<Table<(), ()>>,
+pub struct PackedBox<T> {
+    ptr: NonNull<T>,
 }
 
-impl TableBox {
-    /// Takes ownership of `table`.
-    pub fn new(table: Box<Table<(), ()>>) -> Self {
+impl<T> PackedBox<T> {
+    /// Takes ownership of `value`.
+    pub fn new(value: Box<T>) -> Self {
         Self {
-            ptr: NonNull::from(Box::leak(table)),
+            ptr: NonNull::from(Box::leak(value)),
         }
     }
 
-    /// The table.
-    pub fn get(&self) -> &Table<(), ()> {
+    /// The value.
+    pub fn get(&self) -> &T {
         let ptr = self.ptr;
         // SAFETY: by the invariant the pointer is a live, aligned box owned by `self`; the shared
         // borrow is tied to `&self`.
@@ -139,7 +138,7 @@ impl TableBox {
     }
 
     /// Gives the box back.
-    pub fn into_box(self) -> Box<Table<(), ()>> {
+    pub fn into_box(self) -> Box<T> {
         let ptr = self.ptr;
         std::mem::forget(self);
         // SAFETY: by the invariant this is the box `new` leaked; `self` was forgotten, so it is not
@@ -148,7 +147,7 @@ impl TableBox {
     }
 }
 
-impl Drop for TableBox {
+impl<T> Drop for PackedBox<T> {
     fn drop(&mut self) {
         let ptr = self.ptr;
         // SAFETY: by the invariant this is the box `new` leaked, rebuilt once and dropped.
@@ -156,13 +155,9 @@ impl Drop for TableBox {
     }
 }
 
-impl Clone for TableBox {
+impl<T: Clone> Clone for PackedBox<T> {
     fn clone(&self) -> Self {
-        let mut copy = Table::new();
-        for (member, ()) in self.get().iter() {
-            copy.insert(member, ());
-        }
-        Self::new(Box::new(copy))
+        Self::new(Box::new(self.get().clone()))
     }
 }
 
@@ -194,14 +189,13 @@ mod tests {
     }
 
     #[test]
-    fn tables_round_trip() {
-        let mut table = Table::new();
-        table.insert(b"a", ());
-        table.insert(b"b", ());
-        let boxed = TableBox::new(Box::new(table));
+    fn boxes_round_trip_unaligned() {
+        let boxed = PackedBox::new(Box::new(vec![1u64, 2, 3]));
+        assert_eq!(boxed.get(), &vec![1, 2, 3]);
         let copy = boxed.clone();
-        assert_eq!(copy.get().len(), 2);
-        assert!(boxed.into_box().contains_key(b"a"));
-        assert_eq!(std::mem::align_of::<TableBox>(), 1);
+        assert_eq!(*boxed.into_box(), vec![1, 2, 3]);
+        assert_eq!(copy.get().len(), 3);
+        assert_eq!(std::mem::size_of::<PackedBox<Vec<u64>>>(), 8);
+        assert_eq!(std::mem::align_of::<PackedBox<Vec<u64>>>(), 1);
     }
 }
