@@ -145,34 +145,106 @@ pub fn run_cases(runner: &mut Runner, dir: &Path, options: &SuiteOptions) -> Res
 
 /// Runs one random stream per seed over the selected families.
 pub fn run_random(runner: &mut Runner, options: &SuiteOptions) -> Result<(), Error> {
+    for stream in random_streams(options) {
+        let commands = Generator::with_families(stream.seed, &stream.families).take(stream.len);
+        runner.run_stream(stream.seed, commands)?;
+    }
+    Ok(())
+}
+
+/// One seeded random stream of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RandomStream {
+    /// Its seed.
+    pub seed: u64,
+    /// The families it draws from, with their default weights.
+    pub families: Vec<Family>,
+    /// Commands.
+    pub len: usize,
+}
+
+/// The random streams a run sends, in order: per seed a mixed stream of the selected families,
+/// then, when several families are selected, per family that asks for one (its `own_stream_len`)
+/// per seed a stream of that family alone — the same stream `FERRY_COMPAT_ONLY=<family>` runs, so
+/// a divergence replays the same way.
+pub fn random_streams(options: &SuiteOptions) -> Vec<RandomStream> {
     let families = options.families();
     if families.is_empty() {
-        return Ok(());
+        return Vec::new();
     }
-    for &seed in &options.seeds {
-        let stream = Generator::with_families(seed, &families).take(options.count);
-        runner.run_stream(seed, stream)?;
-    }
-    // A family whose share of the mixed streams is too small also gets streams of its own (the
-    // same streams `FERRY_COMPAT_ONLY=<family>` runs, so a divergence replays the same way).
+    let mut streams: Vec<RandomStream> = options
+        .seeds
+        .iter()
+        .map(|&seed| RandomStream {
+            seed,
+            families: families.clone(),
+            len: options.count,
+        })
+        .collect();
     if families.len() > 1 {
         for &family in &families {
             let len = family.own_stream_len();
             if len == 0 {
                 continue;
             }
-            for &seed in &options.seeds {
-                let stream = Generator::with_families(seed, &[family]).take(len);
-                runner.run_stream(seed, stream)?;
-            }
+            streams.extend(options.seeds.iter().map(|&seed| RandomStream {
+                seed,
+                families: vec![family],
+                len,
+            }));
         }
     }
-    Ok(())
+    streams
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What the default run promises: over 10,000 random commands of the foundation's families
+    /// (strings, keys, bitmaps, HyperLogLog, transactions) and over 50,000 of the collections'
+    /// (hashes, sets, lists, sorted sets, geo, SORT), counted by the family that produced each.
+    #[test]
+    fn the_default_run_covers_each_group_of_families() {
+        let mut counts = std::collections::HashMap::<Family, usize>::new();
+        for stream in random_streams(&SuiteOptions::default()) {
+            let mut generator = Generator::with_families(stream.seed, &stream.families);
+            for _ in 0..stream.len {
+                generator.next_command();
+                let family = generator.last_family().expect("a family");
+                *counts.entry(family).or_default() += 1;
+            }
+        }
+        let total = |families: &[Family]| -> usize {
+            families
+                .iter()
+                .map(|f| counts.get(f).copied().unwrap_or(0))
+                .sum()
+        };
+        let foundation = total(&[
+            Family::Strings,
+            Family::Keys,
+            Family::Bitmaps,
+            Family::HyperLogLog,
+            Family::Transactions,
+        ]);
+        let collections = total(&[
+            Family::Hashes,
+            Family::Sets,
+            Family::Lists,
+            Family::SortedSets,
+            Family::Geo,
+            Family::Sort,
+        ]);
+        assert!(
+            foundation >= 10_000,
+            "{foundation} foundation commands: {counts:?}"
+        );
+        assert!(
+            collections >= 50_000,
+            "{collections} collection commands: {counts:?}"
+        );
+    }
 
     #[test]
     fn selection_by_name() {
