@@ -12,6 +12,7 @@ pub mod expire_conditions;
 pub mod glob;
 pub mod keyspace;
 pub mod network;
+pub mod pqsort;
 pub mod rdb_bridge;
 pub mod server;
 pub mod stats;

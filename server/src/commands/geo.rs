@@ -12,6 +12,7 @@ use ferry_resp::{Argv, ReplyBuffer};
 use crate::commands::sorted_sets::{read_zset, store_result, zadd_apply};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1, TWO_KEYS};
 use crate::error::{c_str, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX};
+use crate::pqsort::partial_sort;
 use crate::types::zset::score::parse_score;
 use crate::types::zset::{AddFlags, Range, ZSet};
 
@@ -608,10 +609,13 @@ fn search_generic(ctx: &mut Ctx<'_>, kind: Search) -> CommandResult {
                 order
             }
         };
+        // glibc's qsort (what Valkey calls for a full sort) is a stable merge sort, so any stable
+        // sort gives the same order; a COUNT below the total uses Valkey's partial quicksort.
+        let mut ordering = |a: &Point, b: &Point| compare(a, b).cmp(&0);
         if returned == total {
-            merge_sort(&mut points, &compare);
+            points.sort_by(ordering);
         } else {
-            partial_sort(&mut points, &compare, 0, returned - 1);
+            partial_sort(&mut points, 0, returned - 1, &mut ordering);
         }
     }
     points.truncate(returned);
@@ -716,157 +720,6 @@ fn points_in_box(
     });
 }
 
-/// glibc's `qsort` (a stable top-down merge sort) with a C-style comparator.
-fn merge_sort<T>(items: &mut Vec<T>, compare: &impl Fn(&T, &T) -> i32) {
-    if items.len() <= 1 {
-        return;
-    }
-    let mut right = items.split_off(items.len() / 2);
-    merge_sort(items, compare);
-    merge_sort(&mut right, compare);
-    let left = std::mem::take(items);
-    items.reserve(left.len() + right.len());
-    let mut left = left.into_iter().peekable();
-    let mut right = right.into_iter().peekable();
-    loop {
-        let take_left = match (left.peek(), right.peek()) {
-            (Some(l), Some(r)) => compare(l, r) <= 0,
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => break,
-        };
-        let next = if take_left { left.next() } else { right.next() };
-        if let Some(item) = next {
-            items.push(item);
-        }
-    }
-}
-
-/// Valkey's `pqsort`: a BSD quicksort that only sorts the partitions overlapping positions
-/// `low..=high`, so those positions end up holding what a full sort would put there.
-fn partial_sort<T>(items: &mut [T], compare: &impl Fn(&T, &T) -> i32, low: usize, high: usize) {
-    partial_sort_from(items, 0, items.len(), compare, low, high);
-}
-
-fn median_of_three<T>(
-    items: &[T],
-    a: usize,
-    b: usize,
-    c: usize,
-    compare: &impl Fn(&T, &T) -> i32,
-) -> usize {
-    if compare(&items[a], &items[b]) < 0 {
-        if compare(&items[b], &items[c]) < 0 {
-            b
-        } else if compare(&items[a], &items[c]) < 0 {
-            c
-        } else {
-            a
-        }
-    } else if compare(&items[b], &items[c]) > 0 {
-        b
-    } else if compare(&items[a], &items[c]) < 0 {
-        a
-    } else {
-        c
-    }
-}
-
-fn swap_blocks<T>(items: &mut [T], a: usize, b: usize, len: usize) {
-    for k in 0..len {
-        items.swap(a + k, b + k);
-    }
-}
-
-fn partial_sort_from<T>(
-    items: &mut [T],
-    mut base: usize,
-    mut n: usize,
-    compare: &impl Fn(&T, &T) -> i32,
-    low: usize,
-    high: usize,
-) {
-    let overlaps = |start: usize, len: usize| {
-        let end = start + len - 1;
-        !((low < start && high < start) || (low > end && high > end))
-    };
-    loop {
-        if n < 7 {
-            for pm in base + 1..base + n {
-                let mut pl = pm;
-                while pl > base && compare(&items[pl - 1], &items[pl]) > 0 {
-                    items.swap(pl, pl - 1);
-                    pl -= 1;
-                }
-            }
-            return;
-        }
-        let mut pm = base + n / 2;
-        if n > 7 {
-            let mut pl = base;
-            let mut pn = base + n - 1;
-            if n > 40 {
-                let d = n / 8;
-                pl = median_of_three(items, pl, pl + d, pl + 2 * d, compare);
-                pm = median_of_three(items, pm - d, pm, pm + d, compare);
-                pn = median_of_three(items, pn - 2 * d, pn - d, pn, compare);
-            }
-            pm = median_of_three(items, pl, pm, pn, compare);
-        }
-        items.swap(base, pm);
-        let (mut pa, mut pb) = (base + 1, base + 1);
-        let (mut pc, mut pd) = (base + n - 1, base + n - 1);
-        loop {
-            while pb <= pc {
-                let order = compare(&items[pb], &items[base]);
-                if order > 0 {
-                    break;
-                }
-                if order == 0 {
-                    items.swap(pa, pb);
-                    pa += 1;
-                }
-                pb += 1;
-            }
-            while pb <= pc {
-                let order = compare(&items[pc], &items[base]);
-                if order < 0 {
-                    break;
-                }
-                if order == 0 {
-                    items.swap(pc, pd);
-                    pd -= 1;
-                }
-                pc -= 1;
-            }
-            if pb > pc {
-                break;
-            }
-            items.swap(pb, pc);
-            pb += 1;
-            pc -= 1;
-        }
-        let pn = base + n;
-        let r = (pa - base).min(pb - pa);
-        swap_blocks(items, base, pb - r, r);
-        let r = (pd - pc).min(pn - pd - 1);
-        swap_blocks(items, pb, pn - r, r);
-        let left = pb - pa;
-        if left > 1 && overlaps(base, left) {
-            partial_sort_from(items, base, left, compare, low, high);
-        }
-        let right = pd - pc;
-        if right > 1 {
-            base = pn - right;
-            n = right;
-            if overlaps(base, n) {
-                continue;
-            }
-        }
-        return;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -885,32 +738,5 @@ mod tests {
         assert_eq!(human_text(-0.0), "0");
         assert_eq!(human_text(-1e-20), "0");
         assert_eq!(human_text(13.361389338970184), "13.36138933897018433");
-    }
-
-    #[test]
-    fn partial_sort_orders_the_requested_prefix() {
-        let compare = |a: &i32, b: &i32| (a > b) as i32 - (a < b) as i32;
-        for len in [0usize, 1, 5, 7, 8, 40, 41, 100, 300] {
-            for wanted in [1usize, 3, 10] {
-                if wanted > len {
-                    continue;
-                }
-                let mut items: Vec<i32> = (0..len as i32).map(|i| (i * 7919) % 101).collect();
-                let mut sorted = items.clone();
-                sorted.sort();
-                partial_sort(&mut items, &compare, 0, wanted - 1);
-                assert_eq!(&items[..wanted], &sorted[..wanted], "{len} {wanted}");
-            }
-            let mut items: Vec<i32> = (0..len as i32).map(|i| (i * 31) % 17).collect();
-            let mut sorted = items.clone();
-            sorted.sort();
-            let mut vec = items.clone();
-            merge_sort(&mut vec, &compare);
-            assert_eq!(vec, sorted);
-            if len > 0 {
-                partial_sort(&mut items, &compare, 0, len - 1);
-                assert_eq!(items, sorted);
-            }
-        }
     }
 }

@@ -15,9 +15,10 @@ use ferry_resp::Argv;
 use crate::commands::lists::fill;
 use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1};
 use crate::error::{CommandError, CommandResult, SYNTAX, WRONG_TYPE};
+use crate::pqsort::partial_sort;
 use crate::types::list::{List, ListData, Quicklist};
 use crate::types::Value;
-use order::{c_str, collate, parse_weight, partial_sort};
+use order::{c_str, collate, parse_weight};
 use pattern::Pattern;
 
 const ACL_TYPES: u64 = acl::SET | acl::SORTEDSET | acl::LIST | acl::SLOW | acl::DANGEROUS;
