@@ -11,15 +11,19 @@
 //! change it by taking it apart into a [`HashData`] and putting it back.
 
 mod fields;
-mod thin;
 
 use std::collections::HashSet;
 
 use ferry_rdb::listpack::{self, Entry, Listpack};
 use rand::Rng;
 
+use crate::types::thin::{Blob, ListpackFormat, PackedBox};
 pub use fields::{FieldRef, FieldTable};
-use thin::{ListpackBlob, TableBox};
+
+/// A small hash's listpack, exactly sized, behind one unaligned pointer.
+type ListpackBlob = Blob<ListpackFormat>;
+/// A large hash's field table behind one unaligned pointer.
+type TableBox = PackedBox<FieldTable>;
 
 /// Valkey refuses to grow a listpack past 1 GiB (`LISTPACK_MAX_SAFETY_SIZE`).
 const LISTPACK_MAX_SAFETY_SIZE: usize = 1 << 30;

@@ -3,7 +3,7 @@
 //! its object. So the compact encodings live in an exact-size byte allocation whose own header
 //! records its length ([`Blob`], no separate length field), and the large encodings in a box behind
 //! an unaligned pointer ([`PackedBox`]); both are byte-aligned so an enum of them fits beside
-//! `Value`'s tag without growing it. Sets, lists and sorted sets use them.
+//! `Value`'s tag without growing it. Sets, lists, hashes and sorted sets use them.
 
 use std::marker::PhantomData;
 use std::ptr::NonNull;
@@ -137,6 +137,14 @@ impl<T> PackedBox<T> {
         unsafe { ptr.as_ref() }
     }
 
+    /// The value, for modification in place.
+    pub fn get_mut(&mut self) -> &mut T {
+        let mut ptr = self.ptr;
+        // SAFETY: by the invariant the pointer is a live, aligned box owned by `self`; the exclusive
+        // borrow is tied to `&mut self`.
+        unsafe { ptr.as_mut() }
+    }
+
     /// Gives the box back.
     pub fn into_box(self) -> Box<T> {
         let ptr = self.ptr;
@@ -190,7 +198,8 @@ mod tests {
 
     #[test]
     fn boxes_round_trip_unaligned() {
-        let boxed = PackedBox::new(Box::new(vec![1u64, 2, 3]));
+        let mut boxed = PackedBox::new(Box::new(vec![1u64, 2]));
+        boxed.get_mut().push(3);
         assert_eq!(boxed.get(), &vec![1, 2, 3]);
         let copy = boxed.clone();
         assert_eq!(*boxed.into_box(), vec![1, 2, 3]);
