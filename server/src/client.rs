@@ -42,12 +42,14 @@ pub struct ClientShared {
     pub kill: bool,
     /// Set when a watched key was modified: EXEC must abort.
     pub dirty_cas: bool,
-    /// Bytes pushed by other connections (MONITOR lines, later pub/sub messages) waiting to be written.
+    /// Bytes pushed by other connections (MONITOR lines, pub/sub messages) waiting to be written.
     pub outbox: Vec<u8>,
     /// Wakes the connection task to flush `outbox` or notice `kill`.
     pub wakeup: Rc<Notify>,
     /// True for a connection in MONITOR mode.
     pub monitor: bool,
+    /// Pub/sub subscriptions held, kept up to date by `crate::pubsub` (CLIENT LIST, subscribed mode).
+    pub subscriptions: crate::pubsub::SubscriptionCounts,
     /// True while the connection is inside MULTI.
     pub in_multi: bool,
     /// CLIENT NO-EVICT.
@@ -102,6 +104,7 @@ impl ClientShared {
             outbox: Vec::new(),
             wakeup: Rc::new(Notify::new()),
             monitor: false,
+            subscriptions: crate::pubsub::SubscriptionCounts::default(),
             in_multi: false,
             no_evict: false,
             no_touch: false,

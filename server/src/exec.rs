@@ -196,6 +196,14 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
         );
         return Flow::Continue;
     }
+    if !client.reply.is_resp3()
+        && client.shared.borrow().subscriptions.any()
+        && !commands::pubsub::allowed_when_subscribed(spec)
+    {
+        let error = commands::pubsub::not_allowed_when_subscribed(spec);
+        reject(server, client, &error, Some(spec));
+        return Flow::Continue;
+    }
     if let Some(pause) = server.pause {
         if pause.until_ms <= unix_ms() {
             server.pause = None;

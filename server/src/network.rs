@@ -217,6 +217,7 @@ fn unregister(state: &Rc<RefCell<Server>>, client: &RefCell<Client>) {
     let id = client.id();
     crate::commands::transactions::unwatch_all(&mut server, &mut client);
     server.blocking.forget(id);
+    server.pubsub.forget(id);
     server.clients.remove(&id);
     server.monitors.retain(|&m| m != id);
 }
@@ -247,11 +248,14 @@ fn run_buffered(
 ) -> (usize, Next) {
     let mut server = state.borrow_mut();
     let mut client = client_cell.borrow_mut();
+    take_pushed_output(&mut client);
     let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
     let mut consumed = 0;
     let next = loop {
         if *retry_pending {
-            match exec::execute(&mut server, &mut client, argv) {
+            let flow = exec::execute(&mut server, &mut client, argv);
+            take_pushed_output(&mut client);
+            match flow {
                 Flow::Retry => break Next::RetryLater,
                 Flow::Close => break Next::Close,
                 Flow::Block => {
@@ -306,6 +310,18 @@ fn run_buffered(
     shared.net_input_bytes += consumed as u64;
     shared.net_output_bytes += client.reply.len() as u64;
     (consumed, next)
+}
+
+/// Moves pushed output (pub/sub messages, MONITOR lines) into the reply buffer. Called before a batch
+/// (what others pushed meanwhile precedes the replies to come, as in Valkey's single output buffer)
+/// and after each command (what the command pushed to its own connection follows its reply, as Valkey
+/// defers it). Both buffers keep their allocations.
+fn take_pushed_output(client: &mut Client) {
+    let mut shared = client.shared.borrow_mut();
+    if !shared.outbox.is_empty() {
+        client.reply.raw(&shared.outbox);
+        shared.outbox.clear();
+    }
 }
 
 /// Writes the client's pending replies and pushed output. No borrow is held across the writes.

@@ -9,6 +9,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 pub mod server_admin;
 pub mod sets;
 pub mod sorted_sets;
@@ -333,7 +334,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 13] {
+pub fn families() -> [&'static [CommandSpec]; 14] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -348,6 +349,7 @@ pub fn families() -> [&'static [CommandSpec]; 13] {
         sets::COMMANDS,
         sorted_sets::COMMANDS,
         geo::COMMANDS,
+        pubsub::COMMANDS,
     ]
 }
 
