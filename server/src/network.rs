@@ -326,15 +326,49 @@ fn take_pushed_output(client: &mut Client) {
 
 /// Writes the client's pending replies and pushed output. No borrow is held across the writes.
 async fn flush(client_cell: &RefCell<Client>, stream: &mut TcpStream) -> std::io::Result<()> {
-    let replies = client_cell.borrow_mut().reply.take();
-    if !replies.is_empty() {
-        stream.write_all(&replies).await?;
-    }
-    client_cell.borrow_mut().reply.recycle(replies);
     let shared = client_cell.borrow().shared.clone();
+    let mut woken = false;
+    let replies = client_cell.borrow_mut().reply.take();
+    let written = write_unless_killed(stream, &replies, &shared, &mut woken).await;
+    client_cell.borrow_mut().reply.recycle(replies);
+    written?;
     let pushed = std::mem::take(&mut shared.borrow_mut().outbox);
-    if !pushed.is_empty() {
-        stream.write_all(&pushed).await?;
+    write_unless_killed(stream, &pushed, &shared, &mut woken).await?;
+    if woken {
+        // A wake-up consumed while writing may announce output still to send.
+        shared.borrow().wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// Writes all of `bytes`, but gives up when the connection is killed meanwhile: a subscriber closed
+/// for its output buffer limit may never read again, so its write must not wait for ever. Sets
+/// `woken` when it consumed a wake-up of the connection.
+async fn write_unless_killed(
+    stream: &TcpStream,
+    bytes: &[u8],
+    shared: &RefCell<ClientShared>,
+    woken: &mut bool,
+) -> std::io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.try_write(&bytes[written..]) {
+            Ok(count) => written += count,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                let wakeup = shared.borrow().wakeup.clone();
+                tokio::select! {
+                    biased;
+                    ready = stream.writable() => ready?,
+                    _ = wakeup.notified() => {
+                        *woken = true;
+                        if shared.borrow().kill {
+                            return Err(std::io::ErrorKind::ConnectionAborted.into());
+                        }
+                    }
+                }
+            }
+            Err(error) => return Err(error),
+        }
     }
     Ok(())
 }

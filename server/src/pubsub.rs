@@ -6,6 +6,10 @@
 //! pushed output, and its connection task is woken. The connection moves pushed output into its reply
 //! stream before and after each command it runs, so a message to the publisher itself follows the
 //! reply of the whole command (of the whole EXEC), as Valkey defers it.
+//!
+//! A subscriber that does not read lets its pushed output grow; the `pubsub` class of
+//! `client-output-buffer-limit` closes it past the hard limit, or past the soft limit for longer than
+//! the soft time, like Valkey (which then drops the output instead of queueing more).
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -13,6 +17,7 @@ use std::rc::Rc;
 use foldhash::{HashMap, HashSet};
 
 use crate::client::{ClientId, ClientShared};
+use crate::config::{parse_buffer_limits, BufferLimit, Config};
 use crate::glob::glob_match;
 
 /// What a subscription is to.
@@ -84,6 +89,54 @@ struct ClientSubscriptions {
     shard_channels: HashSet<Vec<u8>>,
 }
 
+/// The outcome of a publish.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Published {
+    /// Deliveries made (PUBLISH's reply); a subscriber closed for its output counts, as in Valkey.
+    pub receivers: usize,
+    /// Subscribers closed for going over the `pubsub` output buffer limit.
+    pub disconnected: usize,
+}
+
+/// The `pubsub` class of `client-output-buffer-limit`, parsed once per configuration change.
+#[derive(Default)]
+struct OutputLimit {
+    config_generation: Option<u64>,
+    hard_bytes: usize,
+    soft_bytes: usize,
+    soft_ms: i64,
+    /// When each subscriber over the soft limit went over it.
+    soft_since_ms: HashMap<ClientId, i64>,
+}
+
+impl OutputLimit {
+    fn refresh(&mut self, config: &Config) {
+        if self.config_generation == Some(config.generation()) {
+            return;
+        }
+        let (hard, soft, seconds): BufferLimit =
+            parse_buffer_limits(config.get("client-output-buffer-limit"))[2];
+        self.config_generation = Some(config.generation());
+        self.hard_bytes = usize::try_from(hard).unwrap_or(usize::MAX);
+        self.soft_bytes = usize::try_from(soft).unwrap_or(usize::MAX);
+        self.soft_ms = seconds.saturating_mul(1000);
+    }
+
+    /// True when a subscriber holding `pending` bytes must be closed (Valkey's
+    /// `checkClientOutputBufferLimits`: over the hard limit, or over the soft one for too long).
+    fn exceeded(&mut self, id: ClientId, pending: usize, now_ms: i64) -> bool {
+        if self.hard_bytes > 0 && pending >= self.hard_bytes {
+            return true;
+        }
+        if self.soft_bytes == 0 || pending < self.soft_bytes {
+            self.soft_since_ms.remove(&id);
+            return false;
+        }
+        let since = *self.soft_since_ms.entry(id).or_insert(now_ms);
+        now_ms - since > self.soft_ms
+    }
+}
+
 impl ClientSubscriptions {
     fn set(&mut self, kind: Kind) -> &mut HashSet<Vec<u8>> {
         match kind {
@@ -111,6 +164,7 @@ pub struct PubSub {
     clients: HashMap<ClientId, ClientSubscriptions>,
     /// The message being published, encoded without its array header; reused between publishes.
     frame: Vec<u8>,
+    limit: OutputLimit,
 }
 
 impl PubSub {
@@ -190,6 +244,7 @@ impl PubSub {
     /// Drops every subscription of client `id` without confirmations (RESET, disconnection, CLIENT
     /// KILL).
     pub fn forget(&mut self, id: ClientId) {
+        self.limit.soft_since_ms.remove(&id);
         let Some(mine) = self.clients.remove(&id) else {
             return;
         };
@@ -213,29 +268,43 @@ impl PubSub {
     }
 
     /// Delivers `message` to the subscribers of `channel` (and, unless `shard`, of every pattern that
-    /// matches it). Returns how many deliveries were made, PUBLISH's reply.
-    pub fn publish(&mut self, shard: bool, channel: &[u8], message: &[u8]) -> usize {
+    /// matches it), closing subscribers whose pushed output outgrows the `pubsub` limits of `config`.
+    pub fn publish(
+        &mut self,
+        shard: bool,
+        channel: &[u8],
+        message: &[u8],
+        config: &Config,
+        now_ms: i64,
+    ) -> Published {
         let Self {
             channels,
             patterns,
             shard_channels,
             frame,
+            limit,
             ..
         } = self;
-        let mut receivers = 0;
+        limit.refresh(config);
+        let mut published = Published::default();
+        let mut deliver_all = |subscribers: &Subscribers, elements: u8, frame: &[u8]| {
+            for (&id, subscriber) in subscribers {
+                published.receivers += 1;
+                if deliver(id, subscriber, elements, frame, limit, now_ms) {
+                    published.disconnected += 1;
+                }
+            }
+        };
         let direct = if shard { shard_channels } else { channels };
         if let Some(subscribers) = direct.get(channel) {
             frame.clear();
             push_bulk(frame, if shard { b"smessage" } else { b"message" });
             push_bulk(frame, channel);
             push_bulk(frame, message);
-            for subscriber in subscribers.values() {
-                deliver(subscriber, b'3', frame);
-                receivers += 1;
-            }
+            deliver_all(subscribers, b'3', frame);
         }
         if shard {
-            return receivers;
+            return published;
         }
         for (pattern, subscribers) in patterns.iter() {
             if !glob_match(pattern, channel, false) {
@@ -246,12 +315,9 @@ impl PubSub {
             push_bulk(frame, pattern);
             push_bulk(frame, channel);
             push_bulk(frame, message);
-            for subscriber in subscribers.values() {
-                deliver(subscriber, b'4', frame);
-                receivers += 1;
-            }
+            deliver_all(subscribers, b'4', frame);
         }
-        receivers
+        published
     }
 
     /// The active channels (shard channels with `shard`), optionally only those matching `pattern`
@@ -309,15 +375,32 @@ fn push_bulk(out: &mut Vec<u8>, bytes: &[u8]) {
 }
 
 /// Appends one message (`elements` is the ASCII digit of its element count, `body` its elements) to a
-/// subscriber's pushed output and wakes its connection.
-fn deliver(subscriber: &Rc<RefCell<ClientShared>>, elements: u8, body: &[u8]) {
+/// subscriber's pushed output and wakes its connection. Returns true when this closed the subscriber
+/// for going over its output limit; a subscriber already closing gets nothing more.
+fn deliver(
+    id: ClientId,
+    subscriber: &Rc<RefCell<ClientShared>>,
+    elements: u8,
+    body: &[u8],
+    limit: &mut OutputLimit,
+    now_ms: i64,
+) -> bool {
     let mut shared = subscriber.borrow_mut();
+    if shared.kill {
+        return false;
+    }
     let kind = if shared.resp == 3 { b'>' } else { b'*' };
     shared
         .outbox
         .extend_from_slice(&[kind, elements, b'\r', b'\n']);
     shared.outbox.extend_from_slice(body);
+    let closed = limit.exceeded(id, shared.outbox.len(), now_ms);
+    if closed {
+        shared.kill = true;
+        shared.outbox = Vec::new();
+    }
     shared.wakeup.notify_one();
+    closed
 }
 
 #[cfg(test)]
@@ -366,7 +449,12 @@ mod tests {
         pubsub.subscribe(Kind::Channel, &two, b"ch");
         pubsub.subscribe(Kind::Pattern, &three, b"c?");
         pubsub.subscribe(Kind::ShardChannel, &three, b"ch");
-        assert_eq!(pubsub.publish(false, b"ch", b"hi"), 2);
+        let config = Config::default();
+        let receivers = |published: Published| published.receivers;
+        assert_eq!(
+            receivers(pubsub.publish(false, b"ch", b"hi", &config, 0)),
+            2
+        );
         assert_eq!(
             take_output(&two),
             b"*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n"
@@ -375,12 +463,74 @@ mod tests {
             take_output(&three),
             b">4\r\n$8\r\npmessage\r\n$2\r\nc?\r\n$2\r\nch\r\n$2\r\nhi\r\n"
         );
-        assert_eq!(pubsub.publish(true, b"ch", b""), 1);
+        assert_eq!(receivers(pubsub.publish(true, b"ch", b"", &config, 0)), 1);
         assert_eq!(
             take_output(&three),
             b">3\r\n$8\r\nsmessage\r\n$2\r\nch\r\n$0\r\n\r\n"
         );
-        assert_eq!(pubsub.publish(false, b"other", b"x"), 0);
+        assert_eq!(
+            receivers(pubsub.publish(false, b"other", b"x", &config, 0)),
+            0
+        );
+    }
+
+    fn limited(limits: &str) -> Config {
+        let mut config = Config::default();
+        config
+            .set("client-output-buffer-limit", limits)
+            .expect("valid limits");
+        config
+    }
+
+    #[test]
+    fn a_subscriber_over_the_hard_output_limit_is_closed() {
+        let config = limited("pubsub 100 0 0");
+        let mut pubsub = PubSub::default();
+        let a = client(1, 2);
+        pubsub.subscribe(Kind::Channel, &a, b"ch");
+        // Each message is 32 bytes: the fourth reaches 128.
+        for _ in 0..3 {
+            assert_eq!(
+                pubsub.publish(false, b"ch", b"x", &config, 0).disconnected,
+                0
+            );
+        }
+        let published = pubsub.publish(false, b"ch", b"x", &config, 0);
+        assert_eq!((published.receivers, published.disconnected), (1, 1));
+        assert!(a.borrow().kill);
+        assert!(a.borrow().outbox.is_empty());
+        // Still registered until its connection closes: counted, but nothing is queued.
+        let published = pubsub.publish(false, b"ch", b"x", &config, 0);
+        assert_eq!((published.receivers, published.disconnected), (1, 0));
+        assert!(a.borrow().outbox.is_empty());
+    }
+
+    #[test]
+    fn a_subscriber_over_the_soft_output_limit_for_too_long_is_closed() {
+        let config = limited("pubsub 0 50 1");
+        let mut pubsub = PubSub::default();
+        let a = client(1, 2);
+        pubsub.subscribe(Kind::Channel, &a, b"ch");
+        pubsub.publish(false, b"ch", b"x", &config, 0);
+        // 64 bytes from t=0 on; reading in between starts the clock again.
+        pubsub.publish(false, b"ch", b"x", &config, 0);
+        take_output(&a);
+        pubsub.publish(false, b"ch", b"x", &config, 500);
+        pubsub.publish(false, b"ch", b"x", &config, 600);
+        assert_eq!(
+            pubsub
+                .publish(false, b"ch", b"x", &config, 1600)
+                .disconnected,
+            0
+        );
+        assert!(!a.borrow().kill);
+        assert_eq!(
+            pubsub
+                .publish(false, b"ch", b"x", &config, 1601)
+                .disconnected,
+            1
+        );
+        assert!(a.borrow().kill);
     }
 
     #[test]

@@ -240,8 +240,15 @@ fn spublish(ctx: &mut Ctx<'_>) -> CommandResult {
 }
 
 fn publish_to(ctx: &mut Ctx<'_>, shard: bool) -> CommandResult {
-    let receivers = ctx.server.pubsub.publish(shard, &ctx.argv[1], &ctx.argv[2]);
-    ctx.reply().int(receivers as i64);
+    let published = ctx.server.pubsub.publish(
+        shard,
+        &ctx.argv[1],
+        &ctx.argv[2],
+        &ctx.server.config,
+        ctx.now_ms,
+    );
+    ctx.server.stats.output_buffer_limit_disconnections += published.disconnected as u64;
+    ctx.reply().int(published.receivers as i64);
     Ok(())
 }
 

@@ -478,7 +478,14 @@ fn stats_section(server: &Server, s: &mut Section<'_>) {
         "io_threaded_total_prefetch_batches",
         "io_threaded_total_prefetch_entries",
         "client_query_buffer_limit_disconnections",
+    ] {
+        s.field(name, 0);
+    }
+    s.field(
         "client_output_buffer_limit_disconnections",
+        stats.output_buffer_limit_disconnections,
+    );
+    for name in [
         "reply_buffer_shrinks",
         "reply_buffer_expands",
         "eventloop_cycles",
