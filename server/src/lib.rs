@@ -12,6 +12,7 @@ pub mod expire_conditions;
 pub mod glob;
 pub mod keyspace;
 pub mod network;
+pub mod notify;
 pub mod pubsub;
 pub mod server;
 pub mod stats;

@@ -90,6 +90,8 @@ pub struct Server {
     pub blocking: crate::blocking::Blocking,
     /// Pub/sub subscriptions.
     pub pubsub: crate::pubsub::PubSub,
+    /// `notify-keyspace-events`, cached.
+    pub keyspace_events: crate::notify::EventClasses,
     /// Unix ms of the last successful save (INFO `rdb_last_save_time`).
     pub last_save_ms: i64,
     /// The replication ID (INFO `master_replid`): 40 hex characters, distinct from `run_id`.
@@ -128,6 +130,7 @@ impl Server {
             active_expire_enabled: true,
             blocking: crate::blocking::Blocking::default(),
             pubsub: crate::pubsub::PubSub::default(),
+            keyspace_events: crate::notify::EventClasses::default(),
             last_save_ms: now,
             replication_id,
             startup_memory: crate::stats::memory_usage().allocated,

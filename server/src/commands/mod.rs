@@ -478,6 +478,12 @@ impl Ctx<'_> {
         });
     }
 
+    /// Announces a keyspace event on `key` of the selected db (`notify-keyspace-events`); `class` is a
+    /// `crate::notify::class` bit, `event` Valkey's event name.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        crate::notify::keyspace_event(self.server, class, event, key, self.db_index);
+    }
+
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.
     pub fn key_modified(&mut self, key: &[u8]) {
         self.server.touch_key(self.db_index, key);

@@ -1,0 +1,86 @@
+//! Keyspace notifications (`notify-keyspace-events`): a command that changes a key announces it with
+//! one call, [`keyspace_event`], which publishes `__keyspace@<db>__:<key>` → event and
+//! `__keyevent@<db>__:<event>` → key when the event's class and the K/E flags are enabled, with Valkey's
+//! event names.
+
+use crate::config::{notify, Config};
+use crate::pubsub::PubSub;
+use crate::server::Server;
+
+pub use crate::config::notify as class;
+
+/// The configured event classes, read again only when the configuration changed (every write
+/// command asks).
+#[derive(Debug, Default)]
+pub struct EventClasses {
+    config_generation: Option<u64>,
+    flags: u32,
+}
+
+impl EventClasses {
+    /// The `notify-keyspace-events` flag bits.
+    pub fn flags(&mut self, config: &Config) -> u32 {
+        if self.config_generation != Some(config.generation()) {
+            self.config_generation = Some(config.generation());
+            self.flags = config.get_i64("notify-keyspace-events") as u32;
+        }
+        self.flags
+    }
+}
+
+/// Announces `event` (of class `class`, a `config::notify` bit) on `key` of database `db`.
+pub fn keyspace_event(server: &mut Server, class: u32, event: &str, key: &[u8], db: usize) {
+    let flags = server.keyspace_events.flags(&server.config);
+    if flags & class == 0 {
+        return;
+    }
+    let now_ms = crate::server::unix_ms();
+    if flags & notify::KEYSPACE != 0 {
+        let channel = channel_name("__keyspace@", db, key);
+        publish(server, &channel, event.as_bytes(), now_ms);
+    }
+    if flags & notify::KEYEVENT != 0 {
+        let channel = channel_name("__keyevent@", db, event.as_bytes());
+        publish(server, &channel, key, now_ms);
+    }
+}
+
+fn channel_name(prefix: &str, db: usize, suffix: &[u8]) -> Vec<u8> {
+    let mut channel = Vec::with_capacity(prefix.len() + 24 + suffix.len());
+    channel.extend_from_slice(prefix.as_bytes());
+    channel.extend_from_slice(itoa::Buffer::new().format(db).as_bytes());
+    channel.extend_from_slice(b"__:");
+    channel.extend_from_slice(suffix);
+    channel
+}
+
+fn publish(server: &mut Server, channel: &[u8], message: &[u8], now_ms: i64) {
+    let pubsub: &mut PubSub = &mut server.pubsub;
+    let published = pubsub.publish(false, channel, message, &server.config, now_ms);
+    server.stats.output_buffer_limit_disconnections += published.disconnected as u64;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn channel_names_follow_valkey() {
+        assert_eq!(channel_name("__keyspace@", 0, b"k"), b"__keyspace@0__:k");
+        assert_eq!(
+            channel_name("__keyevent@", 15, b"set"),
+            b"__keyevent@15__:set"
+        );
+    }
+
+    #[test]
+    fn classes_are_reread_after_a_change() {
+        let mut config = Config::default();
+        let mut classes = EventClasses::default();
+        assert_eq!(classes.flags(&config), 0);
+        config
+            .set("notify-keyspace-events", "K$")
+            .expect("valid classes");
+        assert_eq!(classes.flags(&config), notify::KEYSPACE | notify::STRING);
+    }
+}
