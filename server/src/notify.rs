@@ -2,9 +2,13 @@
 //! one call, [`keyspace_event`], which publishes `__keyspace@<db>__:<key>` → event and
 //! `__keyevent@<db>__:<event>` → key when the event's class and the K/E flags are enabled, with Valkey's
 //! event names.
+//!
+//! Expiry happens inside `keyspace::Db` (on any lookup, or in the active cycle), which knows nothing of
+//! the server: while `expired` events are enabled a database records the keys it expires, and they are
+//! announced before the next event of the command and after it (or after the active cycle), so the
+//! order matches Valkey's, where the event fires at the moment of expiry.
 
 use crate::config::{notify, Config};
-use crate::pubsub::PubSub;
 use crate::server::Server;
 
 pub use crate::config::notify as class;
@@ -25,6 +29,38 @@ impl EventClasses {
             self.flags = config.get_i64("notify-keyspace-events") as u32;
         }
         self.flags
+    }
+}
+
+/// True when `expired` events would be published.
+fn expired_events_on(server: &mut Server) -> bool {
+    let flags = server.keyspace_events.flags(&server.config);
+    flags & notify::EXPIRED != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
+}
+
+/// Before a command runs in database `db`: records the keys expiry removes there while `expired`
+/// events are enabled.
+pub fn before_command(server: &mut Server, db: usize) {
+    let on = expired_events_on(server);
+    if let Some(db) = server.dbs.get_mut(db) {
+        db.log_expired_keys(on);
+    }
+}
+
+/// Before the active expiry cycle: records expired keys in every database while enabled.
+pub fn before_active_expiry(server: &mut Server) {
+    let on = expired_events_on(server);
+    for db in &mut server.dbs {
+        db.log_expired_keys(on);
+    }
+}
+
+/// Announces `expired` for each key expiry removed since the last announcement.
+pub fn announce_expired(server: &mut Server) {
+    for db in 0..server.dbs.len() {
+        for key in server.dbs[db].take_expired_keys() {
+            keyspace_event(server, notify::EXPIRED, "expired", &key, db);
+        }
     }
 }
 
@@ -55,8 +91,9 @@ fn channel_name(prefix: &str, db: usize, suffix: &[u8]) -> Vec<u8> {
 }
 
 fn publish(server: &mut Server, channel: &[u8], message: &[u8], now_ms: i64) {
-    let pubsub: &mut PubSub = &mut server.pubsub;
-    let published = pubsub.publish(false, channel, message, &server.config, now_ms);
+    let published = server
+        .pubsub
+        .publish(false, channel, message, &server.config, now_ms);
     server.stats.output_buffer_limit_disconnections += published.disconnected as u64;
 }
 

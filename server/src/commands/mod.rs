@@ -481,6 +481,8 @@ impl Ctx<'_> {
     /// Announces a keyspace event on `key` of the selected db (`notify-keyspace-events`); `class` is a
     /// `crate::notify::class` bit, `event` Valkey's event name.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        // Keys the command's lookups expired were announced at that moment in Valkey: first.
+        crate::notify::announce_expired(self.server);
         crate::notify::keyspace_event(self.server, class, event, key, self.db_index);
     }
 

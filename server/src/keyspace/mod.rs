@@ -20,6 +20,8 @@ pub struct Db {
     volatile_keys: Table<()>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
+    /// Keys removed by expiry not yet announced; kept only while `expired` events are enabled.
+    expired_log: Option<Vec<Vec<u8>>>,
 }
 
 impl Db {
@@ -63,6 +65,9 @@ impl Db {
             self.expires.remove(key);
             self.untrack_volatile(key);
             self.expired_count += 1;
+            if let Some(log) = self.expired_log.as_mut() {
+                log.push(key.to_vec());
+            }
             true
         } else {
             false
@@ -193,6 +198,23 @@ impl Db {
             if !self.expire_if_needed(&key, now_ms) {
                 return Some(key);
             }
+        }
+    }
+
+    /// Starts (or stops) recording the keys expiry removes, for keyspace notifications.
+    pub fn log_expired_keys(&mut self, enabled: bool) {
+        match (enabled, self.expired_log.is_some()) {
+            (true, false) => self.expired_log = Some(Vec::new()),
+            (false, true) => self.expired_log = None,
+            _ => {}
+        }
+    }
+
+    /// Takes the keys expiry removed since the last call (empty unless recording).
+    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
+        match self.expired_log.as_mut() {
+            Some(log) if !log.is_empty() => std::mem::take(log),
+            _ => Vec::new(),
         }
     }
 
