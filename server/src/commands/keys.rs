@@ -9,6 +9,7 @@ use crate::error::{
     SYNTAX,
 };
 use crate::expire_conditions::ExpireConditions;
+use crate::notify::class;
 use crate::glob::glob_match;
 use crate::keyspace::access;
 
@@ -250,6 +251,7 @@ fn del(ctx: &mut Ctx<'_>) -> CommandResult {
         if db.remove(key).is_some() {
             removed += 1;
             ctx.key_modified(key);
+            ctx.notify(class::GENERIC, "del", key);
         }
     }
     ctx.reply().int(removed);
@@ -469,6 +471,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
     }
     ctx.key_modified(source);
     ctx.server.touch_key(ctx.db_index, destination);
+    ctx.notify(class::GENERIC, "rename_from", source);
+    ctx.notify(class::GENERIC, "rename_to", destination);
     if nx {
         ctx.reply().int(1);
     } else {
@@ -495,6 +499,8 @@ fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     ctx.key_modified(key);
     ctx.server.touch_key(target, key);
+    ctx.notify(class::GENERIC, "move_from", key);
+    crate::notify::keyspace_event(ctx.server, class::GENERIC, "move_to", key, target);
     ctx.reply().int(1);
     Ok(())
 }
@@ -537,6 +543,7 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     target_db.set_with_expire(destination, value, expire_at_ms);
     ctx.server.touch_key(target, destination);
     ctx.server.stats.dirty += 1;
+    crate::notify::keyspace_event(ctx.server, class::GENERIC, "copy_to", destination, target);
     ctx.reply().int(1);
     Ok(())
 }
@@ -588,10 +595,13 @@ fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResu
     if when <= ctx.now_ms {
         // A time in the past deletes the key (not counted as an expiry, like Valkey).
         ctx.db().remove(key);
+        ctx.key_modified(key);
+        ctx.notify(class::EXPIRED, "expired", key);
     } else {
         ctx.db().set_expire(key, when);
+        ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "expire", key);
     }
-    ctx.key_modified(key);
     ctx.reply().int(1);
     Ok(())
 }
@@ -643,6 +653,7 @@ fn persist(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[1];
     if ctx.lookup_write(key).is_some() && ctx.db().persist(key) {
         ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "persist", key);
         ctx.reply().int(1);
     } else {
         ctx.reply().int(0);
