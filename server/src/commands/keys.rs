@@ -9,9 +9,9 @@ use crate::error::{
     SYNTAX,
 };
 use crate::expire_conditions::ExpireConditions;
-use crate::notify::class;
 use crate::glob::glob_match;
 use crate::keyspace::access;
+use crate::notify::class;
 
 const ALL_KEYS: KeySpec = KeySpec {
     first: 1,
