@@ -16,6 +16,7 @@ use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONG_TYPE,
 };
 use crate::glob::glob_match;
+use crate::notify::class;
 use crate::server::Server;
 use crate::types::set::{Member, SetRef};
 use crate::types::zset::score::{parse_bound, parse_score};
@@ -373,6 +374,7 @@ pub(crate) fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], pairs: Vec<(Ve
     if count == 0 {
         if ctx.db().remove(destination).is_some() {
             ctx.key_modified(destination);
+            ctx.notify(class::GENERIC, "del", destination);
         }
         ctx.reply().int(0);
         return;
@@ -380,7 +382,27 @@ pub(crate) fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], pairs: Vec<(Ve
     let zset = ZSet::from_pairs(pairs, limits(ctx.server));
     ctx.db().set(destination, Value::ZSet(zset));
     ctx.key_modified(destination);
+    ctx.notify(class::ZSET, store_event(ctx.spec.full_name), destination);
     ctx.reply().int(count as i64);
+}
+
+/// The event a storing command announces: its own name, except GEORADIUS and GEORADIUSBYMEMBER with
+/// STORE, which announce `georadiusstore`.
+fn store_event(command: &'static str) -> &'static str {
+    if command.starts_with("georadius") {
+        "georadiusstore"
+    } else {
+        command
+    }
+}
+
+/// Announces `event` after elements left the sorted set under `key`, and `del` when that `emptied`
+/// it away.
+fn removed_elements(ctx: &mut Ctx<'_>, key: &[u8], event: &str, emptied: bool) {
+    ctx.notify(class::ZSET, event, key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
 }
 
 /// Argument `index` as a `long` (Valkey's `getLongFromObjectOrReply`).
@@ -538,6 +560,7 @@ pub(crate) fn zadd_apply(
     }
     if added > 0 || updated > 0 {
         ctx.key_modified(key);
+        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
     }
     if nan {
         return Err(NAN_RESULT);
@@ -572,9 +595,10 @@ fn zrem(ctx: &mut Ctx<'_>) -> CommandResult {
             break;
         }
     }
-    settle(ctx, key);
+    let emptied = settle(ctx, key);
     if deleted > 0 {
         ctx.key_modified(key);
+        removed_elements(ctx, key, "zrem", emptied);
     }
     ctx.reply().int(deleted);
     Ok(())
@@ -936,8 +960,10 @@ fn remove_range_generic(
         },
     };
     if deleted > 0 {
-        settle(ctx, key);
+        let emptied = settle(ctx, key);
         ctx.key_modified(key);
+        // The event is the command's own name: zremrangebyrank, zremrangebyscore, zremrangebylex.
+        removed_elements(ctx, key, ctx.spec.full_name, emptied);
     }
     ctx.reply().int(deleted as i64);
     Ok(())
@@ -1414,8 +1440,11 @@ fn pop_generic(
         reply.bulk(&member);
         reply.double(score);
     }
-    settle(ctx, key);
+    let emptied = settle(ctx, key);
     ctx.key_modified(key);
+    if take > 0 {
+        removed_elements(ctx, key, if max { "zpopmax" } else { "zpopmin" }, emptied);
+    }
     Ok(())
 }
 
