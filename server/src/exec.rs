@@ -259,7 +259,7 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
         !shared.no_touch || spec.full_name == "touch"
     };
     keyspace::access::begin_command(&server.config, started_us / 1000, allow_touch);
-    crate::notify::before_command(server, db_index);
+    crate::notify::before_command(server);
     let mut ctx = Ctx {
         server,
         client,
@@ -270,7 +270,7 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     };
     let result = handler(&mut ctx);
     let Ctx { server, client, .. } = ctx;
-    crate::notify::announce_expired(server);
+    crate::notify::announce_key_events(server);
     // Like Valkey, MONITOR shows a command once it ran (so EXEC follows the commands it ran), with
     // the database selected afterwards.
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {

@@ -3,10 +3,11 @@
 //! `__keyevent@<db>__:<event>` → key when the event's class and the K/E flags are enabled, with Valkey's
 //! event names.
 //!
-//! Expiry happens inside `keyspace::Db` (on any lookup, or in the active cycle), which knows nothing of
-//! the server: while `expired` events are enabled a database records the keys it expires, and they are
-//! announced before the next event of the command and after it (or after the active cycle), so the
-//! order matches Valkey's, where the event fires at the moment of expiry.
+//! Expiry and key creation happen inside `keyspace::Db` (expiry on any lookup, or in the active
+//! cycle), which knows nothing of the server: while `expired` (or `new`) events are enabled a database
+//! records the keys it expires (creates), and they are announced before the next event of the command
+//! and after it (or after the active cycle), so the order matches Valkey's, where the event fires at
+//! the moment of expiry (creation).
 
 use crate::config::{notify, Config};
 use crate::server::Server;
@@ -24,42 +25,51 @@ pub struct EventClasses {
 impl EventClasses {
     /// The `notify-keyspace-events` flag bits.
     pub fn flags(&mut self, config: &Config) -> u32 {
-        if self.config_generation != Some(config.generation()) {
-            self.config_generation = Some(config.generation());
-            self.flags = config.get_i64("notify-keyspace-events") as u32;
-        }
+        self.refresh(config);
         self.flags
     }
-}
 
-/// True when `expired` events would be published.
-fn expired_events_on(server: &mut Server) -> bool {
-    let flags = server.keyspace_events.flags(&server.config);
-    flags & notify::EXPIRED != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
-}
-
-/// Before a command runs in database `db`: records the keys expiry removes there while `expired`
-/// events are enabled.
-pub fn before_command(server: &mut Server, db: usize) {
-    let on = expired_events_on(server);
-    if let Some(db) = server.dbs.get_mut(db) {
-        db.log_expired_keys(on);
+    /// Reads the flags again if the configuration changed; returns true when it did.
+    fn refresh(&mut self, config: &Config) -> bool {
+        if self.config_generation == Some(config.generation()) {
+            return false;
+        }
+        self.config_generation = Some(config.generation());
+        self.flags = config.get_i64("notify-keyspace-events") as u32;
+        true
     }
 }
 
-/// Before the active expiry cycle: records expired keys in every database while enabled.
-pub fn before_active_expiry(server: &mut Server) {
-    let on = expired_events_on(server);
+/// True when events of `class` would be published under `flags`.
+fn publishes(flags: u32, class: u32) -> bool {
+    flags & class != 0 && flags & (notify::KEYSPACE | notify::KEYEVENT) != 0
+}
+
+/// Before a command (or the active expiry cycle): after a configuration change, tells every database
+/// whether to record the keys it expires and creates.
+pub fn before_command(server: &mut Server) {
+    if !server.keyspace_events.refresh(&server.config) {
+        return;
+    }
+    let flags = server.keyspace_events.flags;
+    let (expired, created) = (
+        publishes(flags, notify::EXPIRED),
+        publishes(flags, notify::NEW),
+    );
     for db in &mut server.dbs {
-        db.log_expired_keys(on);
+        db.log_key_events(expired, created);
     }
 }
 
-/// Announces `expired` for each key expiry removed since the last announcement.
-pub fn announce_expired(server: &mut Server) {
+/// Announces `expired` for each key expiry removed, then `new` for each key created, since the last
+/// announcement.
+pub fn announce_key_events(server: &mut Server) {
     for db in 0..server.dbs.len() {
         for key in server.dbs[db].take_expired_keys() {
             keyspace_event(server, notify::EXPIRED, "expired", &key, db);
+        }
+        for key in server.dbs[db].take_created_keys() {
+            keyspace_event(server, notify::NEW, "new", &key, db);
         }
     }
 }

@@ -202,7 +202,7 @@ impl Server {
         if !self.active_expire_enabled {
             return;
         }
-        crate::notify::before_active_expiry(self);
+        crate::notify::before_command(self);
         let effort = self.config.get_i64("active-expire-effort").clamp(1, 10) as usize;
         let per_loop = 20 + 5 * (effort - 1);
         let started = std::time::Instant::now();
@@ -232,7 +232,7 @@ impl Server {
                 }
             }
         }
-        crate::notify::announce_expired(self);
+        crate::notify::announce_key_events(self);
     }
 
     /// Closes clients idle for longer than `timeout` seconds (0 disables it). Like Valkey, clients parked

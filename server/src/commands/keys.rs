@@ -500,7 +500,7 @@ fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
     ctx.key_modified(key);
     ctx.server.touch_key(target, key);
     ctx.notify(class::GENERIC, "move_from", key);
-    crate::notify::keyspace_event(ctx.server, class::GENERIC, "move_to", key, target);
+    ctx.notify_in(target, class::GENERIC, "move_to", key);
     ctx.reply().int(1);
     Ok(())
 }
@@ -543,7 +543,7 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     target_db.set_with_expire(destination, value, expire_at_ms);
     ctx.server.touch_key(target, destination);
     ctx.server.stats.dirty += 1;
-    crate::notify::keyspace_event(ctx.server, class::GENERIC, "copy_to", destination, target);
+    ctx.notify_in(target, class::GENERIC, "copy_to", destination);
     ctx.reply().int(1);
     Ok(())
 }

@@ -481,9 +481,15 @@ impl Ctx<'_> {
     /// Announces a keyspace event on `key` of the selected db (`notify-keyspace-events`); `class` is a
     /// `crate::notify::class` bit, `event` Valkey's event name.
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
-        // Keys the command's lookups expired were announced at that moment in Valkey: first.
-        crate::notify::announce_expired(self.server);
-        crate::notify::keyspace_event(self.server, class, event, key, self.db_index);
+        self.notify_in(self.db_index, class, event, key);
+    }
+
+    /// Like [`Ctx::notify`] for a key of database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        // Keys the command's lookups expired or created were announced at that moment in Valkey:
+        // first.
+        crate::notify::announce_key_events(self.server);
+        crate::notify::keyspace_event(self.server, class, event, key, db);
     }
 
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.

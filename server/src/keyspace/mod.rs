@@ -22,6 +22,8 @@ pub struct Db {
     pub expired_count: u64,
     /// Keys removed by expiry not yet announced; kept only while `expired` events are enabled.
     expired_log: Option<Vec<Vec<u8>>>,
+    /// Keys created not yet announced; kept only while `new` events are enabled.
+    created_log: Option<Vec<Vec<u8>>>,
 }
 
 impl Db {
@@ -125,6 +127,9 @@ impl Db {
             }
             None => {
                 self.entries.insert_with_meta(key, value, access::fresh());
+                if let Some(log) = self.created_log.as_mut() {
+                    log.push(key.to_vec());
+                }
             }
         }
     }
@@ -201,21 +206,26 @@ impl Db {
         }
     }
 
-    /// Starts (or stops) recording the keys expiry removes, for keyspace notifications.
-    pub fn log_expired_keys(&mut self, enabled: bool) {
-        match (enabled, self.expired_log.is_some()) {
-            (true, false) => self.expired_log = Some(Vec::new()),
-            (false, true) => self.expired_log = None,
-            _ => {}
+    /// Starts (or stops) recording the keys expiry removes (`expired`) and the keys created (`created`),
+    /// for keyspace notifications.
+    pub fn log_key_events(&mut self, expired: bool, created: bool) {
+        fn switch(log: &mut Option<Vec<Vec<u8>>>, enabled: bool) {
+            if enabled != log.is_some() {
+                *log = enabled.then(Vec::new);
+            }
         }
+        switch(&mut self.expired_log, expired);
+        switch(&mut self.created_log, created);
     }
 
     /// Takes the keys expiry removed since the last call (empty unless recording).
     pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
-        match self.expired_log.as_mut() {
-            Some(log) if !log.is_empty() => std::mem::take(log),
-            _ => Vec::new(),
-        }
+        take_log(&mut self.expired_log)
+    }
+
+    /// Takes the keys created since the last call (empty unless recording).
+    pub fn take_created_keys(&mut self) -> Vec<Vec<u8>> {
+        take_log(&mut self.created_log)
     }
 
     /// One round of active expiry: samples up to `sample` keys with a TTL and removes the expired ones.
@@ -296,6 +306,13 @@ impl Db {
             }
         }
         (keys.len(), with_expired, reclaimed)
+    }
+}
+
+fn take_log(log: &mut Option<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
+    match log.as_mut() {
+        Some(keys) if !keys.is_empty() => std::mem::take(keys),
+        _ => Vec::new(),
     }
 }
 
