@@ -249,58 +249,67 @@ fn run_buffered(
     let mut server = state.borrow_mut();
     let mut client = client_cell.borrow_mut();
     take_pushed_output(&mut client);
-    let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
     let mut consumed = 0;
-    let next = loop {
-        if *retry_pending {
-            let flow = exec::execute(&mut server, &mut client, argv);
-            take_pushed_output(&mut client);
-            match flow {
-                Flow::Retry => break Next::RetryLater,
-                Flow::Close => break Next::Close,
-                Flow::Block => {
-                    let request = client.block_request.take();
-                    let db = client.db();
-                    if let Some(request) = request {
-                        client.shared.borrow_mut().blocked = true;
-                        let id = client.id();
-                        server
-                            .blocking
-                            .park(id, client_cell.clone(), argv.clone(), db, request);
+    let next = if input.is_empty() && !*retry_pending {
+        // Woken only to send pushed output (a subscriber): nothing to parse.
+        Next::Read
+    } else {
+        let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
+        loop {
+            if *retry_pending {
+                let flow = exec::execute(&mut server, &mut client, argv);
+                take_pushed_output(&mut client);
+                match flow {
+                    Flow::Retry => break Next::RetryLater,
+                    Flow::Close => break Next::Close,
+                    Flow::Block => {
+                        let request = client.block_request.take();
+                        let db = client.db();
+                        if let Some(request) = request {
+                            client.shared.borrow_mut().blocked = true;
+                            let id = client.id();
+                            server.blocking.park(
+                                id,
+                                client_cell.clone(),
+                                argv.clone(),
+                                db,
+                                request,
+                            );
+                        }
+                        *retry_pending = false;
+                        argv.clear();
+                        break Next::Parked;
                     }
-                    *retry_pending = false;
-                    argv.clear();
-                    break Next::Parked;
+                    Flow::Continue => {}
                 }
-                Flow::Continue => {}
-            }
-            *retry_pending = false;
-            argv.clear();
-        }
-        if client.reply.len() >= FLUSH_THRESHOLD {
-            break Next::Continue;
-        }
-        let limits = Limits {
-            max_bulk_len,
-            auth_required: !client.authenticated,
-        };
-        match parser.parse(&input[consumed..], &limits, argv) {
-            Ok(Parsed::Command { consumed: used }) => {
-                consumed += used;
-                *retry_pending = true;
-            }
-            Ok(Parsed::Empty { consumed: used }) => {
-                consumed += used;
+                *retry_pending = false;
                 argv.clear();
             }
-            Ok(Parsed::Incomplete { consumed: used }) => {
-                consumed += used;
-                break Next::Read;
+            if client.reply.len() >= FLUSH_THRESHOLD {
+                break Next::Continue;
             }
-            Err(error) => {
-                server.stats.count_error("ERR");
-                client.reply.error(&format!("ERR {error}"));
-                break Next::Close;
+            let limits = Limits {
+                max_bulk_len,
+                auth_required: !client.authenticated,
+            };
+            match parser.parse(&input[consumed..], &limits, argv) {
+                Ok(Parsed::Command { consumed: used }) => {
+                    consumed += used;
+                    *retry_pending = true;
+                }
+                Ok(Parsed::Empty { consumed: used }) => {
+                    consumed += used;
+                    argv.clear();
+                }
+                Ok(Parsed::Incomplete { consumed: used }) => {
+                    consumed += used;
+                    break Next::Read;
+                }
+                Err(error) => {
+                    server.stats.count_error("ERR");
+                    client.reply.error(&format!("ERR {error}"));
+                    break Next::Close;
+                }
             }
         }
     };
