@@ -56,12 +56,16 @@ pub fn before_command(server: &mut Server) {
         publishes(flags, notify::EXPIRED),
         publishes(flags, notify::NEW),
     );
+    // Fields reclaimed by the active cycle announce `hexpired` (class x) and, for an emptied hash,
+    // `del` (class g).
+    let items_expired = expired || publishes(flags, notify::GENERIC);
     for db in &mut server.dbs {
-        db.log_key_events(expired, created);
+        db.log_key_events(expired, created, items_expired);
     }
 }
 
-/// Announces `expired` for each key expiry removed, then `new` for each key created, since the last
+/// Announces `expired` for each key expiry removed, `new` for each key created, and `hexpired` (with
+/// `del` when emptied) for each key whose fields the active cycle reclaimed, since the last
 /// announcement.
 pub fn announce_key_events(server: &mut Server) {
     for db in 0..server.dbs.len() {
@@ -70,6 +74,12 @@ pub fn announce_key_events(server: &mut Server) {
         }
         for key in server.dbs[db].take_created_keys() {
             keyspace_event(server, notify::NEW, "new", &key, db);
+        }
+        for (key, emptied) in server.dbs[db].take_items_expired_keys() {
+            keyspace_event(server, notify::EXPIRED, "hexpired", &key, db);
+            if emptied {
+                keyspace_event(server, notify::GENERIC, "del", &key, db);
+            }
         }
     }
 }

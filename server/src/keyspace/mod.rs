@@ -24,6 +24,9 @@ pub struct Db {
     expired_log: Option<Vec<Vec<u8>>>,
     /// Keys created not yet announced; kept only while `new` events are enabled.
     created_log: Option<Vec<Vec<u8>>>,
+    /// Keys whose items the active cycle expired, with whether that emptied them away, not yet
+    /// announced; kept only while their events are enabled.
+    items_expired_log: Option<Vec<(Vec<u8>, bool)>>,
 }
 
 impl Db {
@@ -206,16 +209,26 @@ impl Db {
         }
     }
 
-    /// Starts (or stops) recording the keys expiry removes (`expired`) and the keys created (`created`),
-    /// for keyspace notifications.
-    pub fn log_key_events(&mut self, expired: bool, created: bool) {
-        fn switch(log: &mut Option<Vec<Vec<u8>>>, enabled: bool) {
+    /// Starts (or stops) recording the keys expiry removes (`expired`), the keys created (`created`)
+    /// and the keys whose items the active cycle expires (`items_expired`), for keyspace notifications.
+    pub fn log_key_events(&mut self, expired: bool, created: bool, items_expired: bool) {
+        fn switch<T>(log: &mut Option<Vec<T>>, enabled: bool) {
             if enabled != log.is_some() {
                 *log = enabled.then(Vec::new);
             }
         }
         switch(&mut self.expired_log, expired);
         switch(&mut self.created_log, created);
+        switch(&mut self.items_expired_log, items_expired);
+    }
+
+    /// Takes the keys whose items the active cycle expired since the last call, each with whether
+    /// it was emptied away (empty unless recording).
+    pub fn take_items_expired_keys(&mut self) -> Vec<(Vec<u8>, bool)> {
+        match self.items_expired_log.as_mut() {
+            Some(keys) if !keys.is_empty() => std::mem::take(keys),
+            _ => Vec::new(),
+        }
     }
 
     /// Takes the keys expiry removed since the last call (empty unless recording).
@@ -299,10 +312,14 @@ impl Db {
             }
             with_expired += 1;
             reclaimed += removed;
-            if value.is_empty_collection() {
+            let emptied = value.is_empty_collection();
+            if emptied {
                 self.remove(key);
             } else if !value.has_volatile_items() {
                 self.volatile_keys.remove(key);
+            }
+            if let Some(log) = self.items_expired_log.as_mut() {
+                log.push((key.to_vec(), emptied));
             }
         }
         (keys.len(), with_expired, reclaimed)
