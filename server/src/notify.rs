@@ -3,13 +3,14 @@
 //! `__keyevent@<db>__:<event>` → key when the event's class and the K/E flags are enabled, with Valkey's
 //! event names.
 //!
-//! Expiry and key creation happen inside `keyspace::Db` (expiry on any lookup, or in the active
-//! cycle), which knows nothing of the server: while `expired` (or `new`) events are enabled a database
-//! records the keys it expires (creates), and they are announced before the next event of the command
-//! and after it (or after the active cycle), so the order matches Valkey's, where the event fires at
-//! the moment of expiry (creation).
+//! Expiry, key creation and read misses happen inside `keyspace::Db` (expiry on any lookup, or in the
+//! active cycle), which knows nothing of the server: while their events are enabled a database
+//! records them in order (`keyspace::events`), and they are announced before the next event of the
+//! command and after it (or after the active cycle), so the order matches Valkey's, where the event
+//! fires at that very moment.
 
 use crate::config::{notify, Config};
+use crate::keyspace::events::{KeyEvent, Recorded};
 use crate::server::Server;
 
 pub use crate::config::notify as class;
@@ -46,39 +47,41 @@ fn publishes(flags: u32, class: u32) -> bool {
 }
 
 /// Before a command (or the active expiry cycle): after a configuration change, tells every database
-/// whether to record the keys it expires and creates.
+/// which of the changes below its handlers (expiry, creation, read misses, reclaimed fields) to record.
 pub fn before_command(server: &mut Server) {
     if !server.keyspace_events.refresh(&server.config) {
         return;
     }
     let flags = server.keyspace_events.flags;
-    let (expired, created) = (
-        publishes(flags, notify::EXPIRED),
-        publishes(flags, notify::NEW),
-    );
-    // Fields reclaimed by the active cycle announce `hexpired` (class x) and, for an emptied hash,
-    // `del` (class g).
-    let items_expired = expired || publishes(flags, notify::GENERIC);
+    let expired = publishes(flags, notify::EXPIRED);
+    let recorded = Recorded {
+        expired,
+        created: publishes(flags, notify::NEW),
+        missed: publishes(flags, notify::KEY_MISS),
+        // Fields reclaimed by the active cycle announce `hexpired` (class x) and, for an emptied
+        // hash, `del` (class g).
+        items_expired: expired || publishes(flags, notify::GENERIC),
+    };
     for db in &mut server.dbs {
-        db.log_key_events(expired, created, items_expired);
+        db.events.record(recorded);
     }
 }
 
-/// Announces `expired` for each key expiry removed, `new` for each key created, and `hexpired` (with
-/// `del` when emptied) for each key whose fields the active cycle reclaimed, since the last
-/// announcement.
+/// Announces what the databases recorded since the last announcement, in order: `expired`, `new`,
+/// `keymiss`, and `hexpired` (with `del` when that emptied the hash).
 pub fn announce_key_events(server: &mut Server) {
     for db in 0..server.dbs.len() {
-        for key in server.dbs[db].take_expired_keys() {
-            keyspace_event(server, notify::EXPIRED, "expired", &key, db);
-        }
-        for key in server.dbs[db].take_created_keys() {
-            keyspace_event(server, notify::NEW, "new", &key, db);
-        }
-        for (key, emptied) in server.dbs[db].take_items_expired_keys() {
-            keyspace_event(server, notify::EXPIRED, "hexpired", &key, db);
-            if emptied {
-                keyspace_event(server, notify::GENERIC, "del", &key, db);
+        for (event, key) in server.dbs[db].events.take() {
+            match event {
+                KeyEvent::Expired => keyspace_event(server, notify::EXPIRED, "expired", &key, db),
+                KeyEvent::Created => keyspace_event(server, notify::NEW, "new", &key, db),
+                KeyEvent::Missed => keyspace_event(server, notify::KEY_MISS, "keymiss", &key, db),
+                KeyEvent::ItemsExpired { emptied } => {
+                    keyspace_event(server, notify::EXPIRED, "hexpired", &key, db);
+                    if emptied {
+                        keyspace_event(server, notify::GENERIC, "del", &key, db);
+                    }
+                }
             }
         }
     }

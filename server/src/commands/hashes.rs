@@ -12,6 +12,7 @@ use crate::error::{
     SYNTAX, WRONG_TYPE,
 };
 use crate::glob::glob_match;
+use crate::keyspace::events::KeyEvent;
 use crate::keyspace::Db;
 use crate::notify::class;
 use crate::server::Server;
@@ -155,7 +156,7 @@ fn read_hash_in<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<HashRef<'s>>, CommandError> {
-    let value = db.get(key, now_ms);
+    let value = db.get_read(key, now_ms);
     if value.is_some() {
         stats.keyspace_hits += 1;
     } else {
@@ -194,6 +195,7 @@ fn modify_hash<T>(
     let Some(value) = db.get_mut(key, now) else {
         if lookup == Lookup::Read {
             server.stats.keyspace_misses += 1;
+            db.events.note(KeyEvent::Missed, key);
         }
         if lookup != Lookup::Create {
             return Ok(None);

@@ -11,6 +11,7 @@ use crate::error::{
 use crate::expire_conditions::ExpireConditions;
 use crate::glob::glob_match;
 use crate::keyspace::access;
+use crate::keyspace::events::KeyEvent;
 use crate::notify::class;
 
 const ALL_KEYS: KeySpec = KeySpec {
@@ -229,6 +230,15 @@ fn arg_db_index(ctx: &Ctx<'_>, index: usize) -> Result<usize, CommandError> {
 /// Valkey's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: expires `key` if due and counts a keyspace hit
 /// or miss, without counting as an access. True when the key exists.
 fn exists_untouched(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let found = exists_quietly(ctx, key);
+    if !found {
+        ctx.db().events.note(KeyEvent::Missed, key);
+    }
+    found
+}
+
+/// Like [`exists_untouched`] without a `keymiss` event (`LOOKUP_NONOTIFY` too: OBJECT).
+fn exists_quietly(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     let now = ctx.now_ms;
     let found = ctx.server.dbs[ctx.db_index].contains(key, now);
     if found {
@@ -675,7 +685,7 @@ fn touch(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_encoding(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    let encoding = if exists_untouched(ctx, key) {
+    let encoding = if exists_quietly(ctx, key) {
         ctx.db().peek(key).map(|value| value.encoding_name())
     } else {
         None
@@ -690,7 +700,7 @@ fn object_encoding(ctx: &mut Ctx<'_>) -> CommandResult {
 fn object_refcount(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
     // Valkey 9 embeds the key in each value object, so values are never shared: always 1.
-    if exists_untouched(ctx, key) {
+    if exists_quietly(ctx, key) {
         ctx.reply().int(1);
     } else {
         ctx.reply().null();
@@ -700,7 +710,7 @@ fn object_refcount(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_idletime(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    if !exists_untouched(ctx, key) {
+    if !exists_quietly(ctx, key) {
         ctx.reply().null();
         return Ok(());
     }
@@ -717,7 +727,7 @@ fn object_idletime(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_freq(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    if !exists_untouched(ctx, key) {
+    if !exists_quietly(ctx, key) {
         ctx.reply().null();
         return Ok(());
     }

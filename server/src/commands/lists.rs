@@ -203,7 +203,7 @@ fn read_list<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<&'s List>, CommandError> {
-    let value = server.dbs[db_index].get(key, now_ms);
+    let value = server.dbs[db_index].get_read(key, now_ms);
     if value.is_some() {
         server.stats.keyspace_hits += 1;
     } else {

@@ -442,7 +442,7 @@ impl Ctx<'_> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Value> {
         let now = self.now_ms;
         let db = &mut self.server.dbs[self.db_index];
-        let found = db.get(key, now).is_some();
+        let found = db.get_read(key, now).is_some();
         if found {
             self.server.stats.keyspace_hits += 1;
         } else {

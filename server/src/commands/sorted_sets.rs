@@ -317,7 +317,7 @@ pub(crate) fn read_zset<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<&'s ZSet>, CommandError> {
-    let value = server.dbs[db].get(key, now_ms);
+    let value = server.dbs[db].get_read(key, now_ms);
     if value.is_some() {
         server.stats.keyspace_hits += 1;
     } else {
@@ -1125,7 +1125,7 @@ fn set_op_generic(
     let keys: Vec<&[u8]> = argv.iter().skip(numkeys_at + 1).take(numkeys).collect();
     let (db, now) = (ctx.db_index, ctx.now_ms);
     for key in &keys {
-        let value = ctx.server.dbs[db].get(key, now);
+        let value = ctx.server.dbs[db].get_read(key, now);
         if value.is_some() {
             ctx.server.stats.keyspace_hits += 1;
         } else {

@@ -2,6 +2,7 @@
 //! through `Db`, which expires keys lazily on access; `Server::active_expire_cycle` removes the rest.
 
 pub mod access;
+pub mod events;
 pub mod table;
 
 use rand::Rng;
@@ -20,13 +21,8 @@ pub struct Db {
     volatile_keys: Table<()>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
-    /// Keys removed by expiry not yet announced; kept only while `expired` events are enabled.
-    expired_log: Option<Vec<Vec<u8>>>,
-    /// Keys created not yet announced; kept only while `new` events are enabled.
-    created_log: Option<Vec<Vec<u8>>>,
-    /// Keys whose items the active cycle expired, with whether that emptied them away, not yet
-    /// announced; kept only while their events are enabled.
-    items_expired_log: Option<Vec<(Vec<u8>, bool)>>,
+    /// Changes recorded for keyspace notifications, not yet announced.
+    pub events: events::EventLog,
 }
 
 impl Db {
@@ -70,9 +66,7 @@ impl Db {
             self.expires.remove(key);
             self.untrack_volatile(key);
             self.expired_count += 1;
-            if let Some(log) = self.expired_log.as_mut() {
-                log.push(key.to_vec());
-            }
+            self.events.note(events::KeyEvent::Expired, key);
             true
         } else {
             false
@@ -83,6 +77,22 @@ impl Db {
     /// updates the key's idle time or LFU counter (OBJECT IDLETIME / FREQ).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
         self.get_mut(key, now_ms).map(|value| &*value)
+    }
+
+    /// Like [`Db::get`] for a command that only reads the key: a miss is recorded for `keymiss`
+    /// events (Valkey's `lookupKeyRead`).
+    pub fn get_read(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
+        self.expire_if_needed(key, now_ms);
+        match self.entries.get_mut_with_meta(key) {
+            Some((value, access_word)) => {
+                *access_word = access::touched(*access_word);
+                Some(&*value)
+            }
+            None => {
+                self.events.note(events::KeyEvent::Missed, key);
+                None
+            }
+        }
     }
 
     /// The live value under `key`, mutably; an access like [`Db::get`].
@@ -130,9 +140,7 @@ impl Db {
             }
             None => {
                 self.entries.insert_with_meta(key, value, access::fresh());
-                if let Some(log) = self.created_log.as_mut() {
-                    log.push(key.to_vec());
-                }
+                self.events.note(events::KeyEvent::Created, key);
             }
         }
     }
@@ -207,38 +215,6 @@ impl Db {
                 return Some(key);
             }
         }
-    }
-
-    /// Starts (or stops) recording the keys expiry removes (`expired`), the keys created (`created`)
-    /// and the keys whose items the active cycle expires (`items_expired`), for keyspace notifications.
-    pub fn log_key_events(&mut self, expired: bool, created: bool, items_expired: bool) {
-        fn switch<T>(log: &mut Option<Vec<T>>, enabled: bool) {
-            if enabled != log.is_some() {
-                *log = enabled.then(Vec::new);
-            }
-        }
-        switch(&mut self.expired_log, expired);
-        switch(&mut self.created_log, created);
-        switch(&mut self.items_expired_log, items_expired);
-    }
-
-    /// Takes the keys whose items the active cycle expired since the last call, each with whether
-    /// it was emptied away (empty unless recording).
-    pub fn take_items_expired_keys(&mut self) -> Vec<(Vec<u8>, bool)> {
-        match self.items_expired_log.as_mut() {
-            Some(keys) if !keys.is_empty() => std::mem::take(keys),
-            _ => Vec::new(),
-        }
-    }
-
-    /// Takes the keys expiry removed since the last call (empty unless recording).
-    pub fn take_expired_keys(&mut self) -> Vec<Vec<u8>> {
-        take_log(&mut self.expired_log)
-    }
-
-    /// Takes the keys created since the last call (empty unless recording).
-    pub fn take_created_keys(&mut self) -> Vec<Vec<u8>> {
-        take_log(&mut self.created_log)
     }
 
     /// One round of active expiry: samples up to `sample` keys with a TTL and removes the expired ones.
@@ -318,18 +294,10 @@ impl Db {
             } else if !value.has_volatile_items() {
                 self.volatile_keys.remove(key);
             }
-            if let Some(log) = self.items_expired_log.as_mut() {
-                log.push((key.to_vec(), emptied));
-            }
+            self.events
+                .note(events::KeyEvent::ItemsExpired { emptied }, key);
         }
         (keys.len(), with_expired, reclaimed)
-    }
-}
-
-fn take_log(log: &mut Option<Vec<Vec<u8>>>) -> Vec<Vec<u8>> {
-    match log.as_mut() {
-        Some(keys) if !keys.is_empty() => std::mem::take(keys),
-        _ => Vec::new(),
     }
 }
 
