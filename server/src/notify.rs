@@ -21,6 +21,8 @@ pub use crate::config::notify as class;
 pub struct EventClasses {
     config_generation: Option<u64>,
     flags: u32,
+    /// True while databases record changes for announcement (see [`before_command`]).
+    recording: bool,
 }
 
 impl EventClasses {
@@ -62,6 +64,7 @@ pub fn before_command(server: &mut Server) {
         // hash, `del` (class g).
         items_expired: expired || publishes(flags, notify::GENERIC),
     };
+    server.keyspace_events.recording = recorded != Recorded::default();
     for db in &mut server.dbs {
         db.events.record(recorded);
     }
@@ -70,6 +73,9 @@ pub fn before_command(server: &mut Server) {
 /// Announces what the databases recorded since the last announcement, in order: `expired`, `new`,
 /// `keymiss`, and `hexpired` (with `del` when that emptied the hash).
 pub fn announce_key_events(server: &mut Server) {
+    if !server.keyspace_events.recording {
+        return;
+    }
     for db in 0..server.dbs.len() {
         for (event, key) in server.dbs[db].events.take() {
             match event {
