@@ -204,6 +204,18 @@ impl Client {
         self.reply.set_resp3(resp == 3);
     }
 
+    /// Moves pushed output (pub/sub messages, MONITOR lines) into the reply buffer. Called before a
+    /// batch (what others pushed meanwhile precedes the replies to come, as in Valkey's single output
+    /// buffer), after each command (what the command pushed to its own connection follows its reply,
+    /// as Valkey defers it) and before a parked command is re-run. Both buffers keep their allocations.
+    pub fn take_pushed_output(&mut self) {
+        let mut shared = self.shared.borrow_mut();
+        if !shared.outbox.is_empty() {
+            self.reply.raw(&shared.outbox);
+            shared.outbox.clear();
+        }
+    }
+
     /// Copies the transaction counters into the shared state, where CLIENT LIST of another connection
     /// reads them. Called after every command; O(1), as at most one command is queued per call.
     pub fn mirror_multi_state(&self) {

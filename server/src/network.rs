@@ -248,7 +248,7 @@ fn run_buffered(
 ) -> (usize, Next) {
     let mut server = state.borrow_mut();
     let mut client = client_cell.borrow_mut();
-    take_pushed_output(&mut client);
+    client.take_pushed_output();
     let mut consumed = 0;
     let next = if input.is_empty() && !*retry_pending {
         // Woken only to send pushed output (a subscriber): nothing to parse.
@@ -258,7 +258,7 @@ fn run_buffered(
         loop {
             if *retry_pending {
                 let flow = exec::execute(&mut server, &mut client, argv);
-                take_pushed_output(&mut client);
+                client.take_pushed_output();
                 match flow {
                     Flow::Retry => break Next::RetryLater,
                     Flow::Close => break Next::Close,
@@ -321,18 +321,6 @@ fn run_buffered(
     (consumed, next)
 }
 
-/// Moves pushed output (pub/sub messages, MONITOR lines) into the reply buffer. Called before a batch
-/// (what others pushed meanwhile precedes the replies to come, as in Valkey's single output buffer)
-/// and after each command (what the command pushed to its own connection follows its reply, as Valkey
-/// defers it). Both buffers keep their allocations.
-fn take_pushed_output(client: &mut Client) {
-    let mut shared = client.shared.borrow_mut();
-    if !shared.outbox.is_empty() {
-        client.reply.raw(&shared.outbox);
-        shared.outbox.clear();
-    }
-}
-
 /// Writes the client's pending replies and pushed output. No borrow is held across the writes.
 async fn flush(client_cell: &RefCell<Client>, stream: &mut TcpStream) -> std::io::Result<()> {
     let shared = client_cell.borrow().shared.clone();
@@ -384,7 +372,7 @@ async fn write_unless_killed(
 
 /// Waits while the client is parked by a blocking command: until it is served (its reply is then in its
 /// buffer), its timeout passes, it is killed, or the peer goes away. Input that arrives meanwhile is kept
-/// for later. Returns false when the connection must close.
+/// for later; pushed output is written as it comes. Returns false when the connection must close.
 async fn wait_while_parked(
     state: &Rc<RefCell<Server>>,
     client_cell: &RefCell<Client>,
@@ -417,7 +405,23 @@ async fn wait_while_parked(
         };
         tokio::select! {
             biased;
-            _ = wakeup.notified() => {}
+            _ = wakeup.notified() => {
+                // Still parked: what others pushed (a subscriber's messages) goes out now, as Valkey
+                // writes it to a blocked client. Once served, the reply must go first instead.
+                if state.borrow().blocking.is_parked(id) {
+                    // A parked command writes no reply: the buffer can only hold pushed output
+                    // moved there when the command was re-run and blocked again.
+                    let mut pushed = client_cell.borrow_mut().reply.take();
+                    pushed.append(&mut shared.borrow_mut().outbox);
+                    let mut woken = false;
+                    if write_unless_killed(stream, &pushed, &shared, &mut woken).await.is_err() {
+                        return false;
+                    }
+                    if woken {
+                        wakeup.notify_one();
+                    }
+                }
+            }
             _ = sleep => {
                 state.borrow_mut().blocking.time_out(id);
             }
