@@ -217,6 +217,8 @@ pub fn serve_ready_keys(server: &mut Server) {
             let Ok(spec) = exec::resolve(&argv) else {
                 continue;
             };
+            // What was pushed to it before this moment precedes its reply.
+            client.take_pushed_output();
             client.reprocessing_blocked = true;
             exec::call(server, &mut client, &argv, spec);
             client.reprocessing_blocked = false;

@@ -42,12 +42,14 @@ pub struct ClientShared {
     pub kill: bool,
     /// Set when a watched key was modified: EXEC must abort.
     pub dirty_cas: bool,
-    /// Bytes pushed by other connections (MONITOR lines, later pub/sub messages) waiting to be written.
+    /// Bytes pushed by other connections (MONITOR lines, pub/sub messages) waiting to be written.
     pub outbox: Vec<u8>,
     /// Wakes the connection task to flush `outbox` or notice `kill`.
     pub wakeup: Rc<Notify>,
     /// True for a connection in MONITOR mode.
     pub monitor: bool,
+    /// Pub/sub subscriptions held, kept up to date by `crate::pubsub` (CLIENT LIST, subscribed mode).
+    pub subscriptions: crate::pubsub::SubscriptionCounts,
     /// True while the connection is inside MULTI.
     pub in_multi: bool,
     /// CLIENT NO-EVICT.
@@ -102,6 +104,7 @@ impl ClientShared {
             outbox: Vec::new(),
             wakeup: Rc::new(Notify::new()),
             monitor: false,
+            subscriptions: crate::pubsub::SubscriptionCounts::default(),
             in_multi: false,
             no_evict: false,
             no_touch: false,
@@ -199,6 +202,18 @@ impl Client {
     pub fn set_resp(&mut self, resp: u8) {
         self.shared.borrow_mut().resp = resp;
         self.reply.set_resp3(resp == 3);
+    }
+
+    /// Moves pushed output (pub/sub messages, MONITOR lines) into the reply buffer. Called before a
+    /// batch (what others pushed meanwhile precedes the replies to come, as in Valkey's single output
+    /// buffer), after each command (what the command pushed to its own connection follows its reply,
+    /// as Valkey defers it) and before a parked command is re-run. Both buffers keep their allocations.
+    pub fn take_pushed_output(&mut self) {
+        let mut shared = self.shared.borrow_mut();
+        if !shared.outbox.is_empty() {
+            self.reply.raw(&shared.outbox);
+            shared.outbox.clear();
+        }
     }
 
     /// Copies the transaction counters into the shared state, where CLIENT LIST of another connection

@@ -1105,9 +1105,10 @@ const BUFFER_CLASSES: [(&str, &str); 3] = [
 ];
 
 /// One class's output buffer limits: hard bytes, soft bytes, soft seconds.
-type BufferLimit = (u64, u64, i64);
+pub type BufferLimit = (u64, u64, i64);
 
-fn parse_buffer_limits(text: &str) -> [BufferLimit; 3] {
+/// The limits of each class (normal, replica, pubsub) from `client-output-buffer-limit`'s stored text.
+pub fn parse_buffer_limits(text: &str) -> [BufferLimit; 3] {
     let words: Vec<&str> = text.split(' ').collect();
     let mut limits = [(0, 0, 0); 3];
     for (class, group) in words.chunks(4).enumerate().take(3) {

@@ -186,6 +186,14 @@ fn dispatch(server: &mut Server, client: &mut Client, argv: &Argv) -> Flow {
         );
         return Flow::Continue;
     }
+    if !client.reply.is_resp3()
+        && client.shared.borrow().subscriptions.any()
+        && !commands::pubsub::allowed_when_subscribed(spec)
+    {
+        let error = commands::pubsub::not_allowed_when_subscribed(spec);
+        reject(server, client, &error, Some(spec));
+        return Flow::Continue;
+    }
     if let Some(pause) = server.pause {
         if pause.until_ms <= unix_ms() {
             server.pause = None;
@@ -241,6 +249,7 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
         !shared.no_touch || spec.full_name == "touch"
     };
     keyspace::access::begin_command(&server.config, started_us / 1000, allow_touch);
+    crate::notify::before_command(server);
     let mut ctx = Ctx {
         server,
         client,
@@ -251,6 +260,7 @@ pub fn call(server: &mut Server, client: &mut Client, argv: &Argv, spec: &'stati
     };
     let result = handler(&mut ctx);
     let Ctx { server, client, .. } = ctx;
+    crate::notify::announce_key_events(server);
     // Like Valkey, MONITOR shows a command once it ran (so EXEC follows the commands it ran), with
     // the database selected afterwards.
     if !server.monitors.is_empty() && !spec.has(flags::SKIP_MONITOR) && !spec.has(flags::ADMIN) {

@@ -217,6 +217,7 @@ fn unregister(state: &Rc<RefCell<Server>>, client: &RefCell<Client>) {
     let id = client.id();
     crate::commands::transactions::unwatch_all(&mut server, &mut client);
     server.blocking.forget(id);
+    server.pubsub.forget(id);
     server.clients.remove(&id);
     server.monitors.retain(|&m| m != id);
 }
@@ -247,56 +248,68 @@ fn run_buffered(
 ) -> (usize, Next) {
     let mut server = state.borrow_mut();
     let mut client = client_cell.borrow_mut();
-    let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
+    client.take_pushed_output();
     let mut consumed = 0;
-    let next = loop {
-        if *retry_pending {
-            match exec::execute(&mut server, &mut client, argv) {
-                Flow::Retry => break Next::RetryLater,
-                Flow::Close => break Next::Close,
-                Flow::Block => {
-                    let request = client.block_request.take();
-                    let db = client.db();
-                    if let Some(request) = request {
-                        client.shared.borrow_mut().blocked = true;
-                        let id = client.id();
-                        server
-                            .blocking
-                            .park(id, client_cell.clone(), argv.clone(), db, request);
+    let next = if input.is_empty() && !*retry_pending {
+        // Woken only to send pushed output (a subscriber): nothing to parse.
+        Next::Read
+    } else {
+        let max_bulk_len = server.config.get_i64("proto-max-bulk-len");
+        loop {
+            if *retry_pending {
+                let flow = exec::execute(&mut server, &mut client, argv);
+                client.take_pushed_output();
+                match flow {
+                    Flow::Retry => break Next::RetryLater,
+                    Flow::Close => break Next::Close,
+                    Flow::Block => {
+                        let request = client.block_request.take();
+                        let db = client.db();
+                        if let Some(request) = request {
+                            client.shared.borrow_mut().blocked = true;
+                            let id = client.id();
+                            server.blocking.park(
+                                id,
+                                client_cell.clone(),
+                                argv.clone(),
+                                db,
+                                request,
+                            );
+                        }
+                        *retry_pending = false;
+                        argv.clear();
+                        break Next::Parked;
                     }
-                    *retry_pending = false;
-                    argv.clear();
-                    break Next::Parked;
+                    Flow::Continue => {}
                 }
-                Flow::Continue => {}
-            }
-            *retry_pending = false;
-            argv.clear();
-        }
-        if client.reply.len() >= FLUSH_THRESHOLD {
-            break Next::Continue;
-        }
-        let limits = Limits {
-            max_bulk_len,
-            auth_required: !client.authenticated,
-        };
-        match parser.parse(&input[consumed..], &limits, argv) {
-            Ok(Parsed::Command { consumed: used }) => {
-                consumed += used;
-                *retry_pending = true;
-            }
-            Ok(Parsed::Empty { consumed: used }) => {
-                consumed += used;
+                *retry_pending = false;
                 argv.clear();
             }
-            Ok(Parsed::Incomplete { consumed: used }) => {
-                consumed += used;
-                break Next::Read;
+            if client.reply.len() >= FLUSH_THRESHOLD {
+                break Next::Continue;
             }
-            Err(error) => {
-                server.stats.count_error("ERR");
-                client.reply.error(&format!("ERR {error}"));
-                break Next::Close;
+            let limits = Limits {
+                max_bulk_len,
+                auth_required: !client.authenticated,
+            };
+            match parser.parse(&input[consumed..], &limits, argv) {
+                Ok(Parsed::Command { consumed: used }) => {
+                    consumed += used;
+                    *retry_pending = true;
+                }
+                Ok(Parsed::Empty { consumed: used }) => {
+                    consumed += used;
+                    argv.clear();
+                }
+                Ok(Parsed::Incomplete { consumed: used }) => {
+                    consumed += used;
+                    break Next::Read;
+                }
+                Err(error) => {
+                    server.stats.count_error("ERR");
+                    client.reply.error(&format!("ERR {error}"));
+                    break Next::Close;
+                }
             }
         }
     };
@@ -310,22 +323,56 @@ fn run_buffered(
 
 /// Writes the client's pending replies and pushed output. No borrow is held across the writes.
 async fn flush(client_cell: &RefCell<Client>, stream: &mut TcpStream) -> std::io::Result<()> {
-    let replies = client_cell.borrow_mut().reply.take();
-    if !replies.is_empty() {
-        stream.write_all(&replies).await?;
-    }
-    client_cell.borrow_mut().reply.recycle(replies);
     let shared = client_cell.borrow().shared.clone();
+    let mut woken = false;
+    let replies = client_cell.borrow_mut().reply.take();
+    let written = write_unless_killed(stream, &replies, &shared, &mut woken).await;
+    client_cell.borrow_mut().reply.recycle(replies);
+    written?;
     let pushed = std::mem::take(&mut shared.borrow_mut().outbox);
-    if !pushed.is_empty() {
-        stream.write_all(&pushed).await?;
+    write_unless_killed(stream, &pushed, &shared, &mut woken).await?;
+    if woken {
+        // A wake-up consumed while writing may announce output still to send.
+        shared.borrow().wakeup.notify_one();
+    }
+    Ok(())
+}
+
+/// Writes all of `bytes`, but gives up when the connection is killed meanwhile: a subscriber closed
+/// for its output buffer limit may never read again, so its write must not wait for ever. Sets
+/// `woken` when it consumed a wake-up of the connection.
+async fn write_unless_killed(
+    stream: &TcpStream,
+    bytes: &[u8],
+    shared: &RefCell<ClientShared>,
+    woken: &mut bool,
+) -> std::io::Result<()> {
+    let mut written = 0;
+    while written < bytes.len() {
+        match stream.try_write(&bytes[written..]) {
+            Ok(count) => written += count,
+            Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
+                let wakeup = shared.borrow().wakeup.clone();
+                tokio::select! {
+                    biased;
+                    ready = stream.writable() => ready?,
+                    _ = wakeup.notified() => {
+                        *woken = true;
+                        if shared.borrow().kill {
+                            return Err(std::io::ErrorKind::ConnectionAborted.into());
+                        }
+                    }
+                }
+            }
+            Err(error) => return Err(error),
+        }
     }
     Ok(())
 }
 
 /// Waits while the client is parked by a blocking command: until it is served (its reply is then in its
 /// buffer), its timeout passes, it is killed, or the peer goes away. Input that arrives meanwhile is kept
-/// for later. Returns false when the connection must close.
+/// for later; pushed output is written as it comes. Returns false when the connection must close.
 async fn wait_while_parked(
     state: &Rc<RefCell<Server>>,
     client_cell: &RefCell<Client>,
@@ -358,7 +405,23 @@ async fn wait_while_parked(
         };
         tokio::select! {
             biased;
-            _ = wakeup.notified() => {}
+            _ = wakeup.notified() => {
+                // Still parked: what others pushed (a subscriber's messages) goes out now, as Valkey
+                // writes it to a blocked client. Once served, the reply must go first instead.
+                if state.borrow().blocking.is_parked(id) {
+                    // A parked command writes no reply: the buffer can only hold pushed output
+                    // moved there when the command was re-run and blocked again.
+                    let mut pushed = client_cell.borrow_mut().reply.take();
+                    pushed.append(&mut shared.borrow_mut().outbox);
+                    let mut woken = false;
+                    if write_unless_killed(stream, &pushed, &shared, &mut woken).await.is_err() {
+                        return false;
+                    }
+                    if woken {
+                        wakeup.notify_one();
+                    }
+                }
+            }
             _ = sleep => {
                 state.borrow_mut().blocking.time_out(id);
             }

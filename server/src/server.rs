@@ -88,6 +88,10 @@ pub struct Server {
     pub active_expire_enabled: bool,
     /// Clients parked by blocking commands.
     pub blocking: crate::blocking::Blocking,
+    /// Pub/sub subscriptions.
+    pub pubsub: crate::pubsub::PubSub,
+    /// `notify-keyspace-events`, cached.
+    pub keyspace_events: crate::notify::EventClasses,
     /// Unix ms of the last successful save (INFO `rdb_last_save_time`).
     pub last_save_ms: i64,
     /// The replication ID (INFO `master_replid`): 40 hex characters, distinct from `run_id`.
@@ -125,6 +129,8 @@ impl Server {
             shutdown_requested: false,
             active_expire_enabled: true,
             blocking: crate::blocking::Blocking::default(),
+            pubsub: crate::pubsub::PubSub::default(),
+            keyspace_events: crate::notify::EventClasses::default(),
             last_save_ms: now,
             replication_id,
             startup_memory: crate::stats::memory_usage().allocated,
@@ -196,6 +202,7 @@ impl Server {
         if !self.active_expire_enabled {
             return;
         }
+        crate::notify::before_command(self);
         let effort = self.config.get_i64("active-expire-effort").clamp(1, 10) as usize;
         let per_loop = 20 + 5 * (effort - 1);
         let started = std::time::Instant::now();
@@ -225,10 +232,11 @@ impl Server {
                 }
             }
         }
+        crate::notify::announce_key_events(self);
     }
 
     /// Closes clients idle for longer than `timeout` seconds (0 disables it). Like Valkey, clients parked
-    /// by a blocking command and MONITOR clients are left alone.
+    /// by a blocking command, MONITOR clients and subscribers are left alone.
     pub fn close_idle_clients(&mut self) {
         let timeout_s = self.config.get_i64("timeout");
         if timeout_s <= 0 {
@@ -240,6 +248,7 @@ impl Server {
             if client.last_interaction_ms < cutoff
                 && !client.blocked
                 && !client.monitor
+                && !client.subscriptions.any()
                 && !client.kill
             {
                 client.kill = true;

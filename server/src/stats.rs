@@ -56,6 +56,8 @@ impl InstantMetric {
 /// Counters for INFO stats.
 #[derive(Debug, Default, Clone)]
 pub struct Stats {
+    /// Clients closed for going over their output buffer limit.
+    pub output_buffer_limit_disconnections: u64,
     /// Connections accepted.
     pub total_connections_received: u64,
     /// Commands processed.

@@ -250,6 +250,18 @@ const INVALID_NAME: CommandError =
     CommandError::fixed("ERR Client names cannot contain spaces, newlines or special characters.");
 
 fn ping(ctx: &mut Ctx<'_>) -> CommandResult {
+    if ctx.argc() <= 2
+        && !ctx.client.reply.is_resp3()
+        && ctx.client.shared.borrow().subscriptions.any()
+    {
+        // A RESP2 subscriber can only read pushed arrays, so PING answers in that shape.
+        let message = ctx.argv.get(1).unwrap_or_default().to_vec();
+        let reply = ctx.reply();
+        reply.array(2);
+        reply.bulk(b"pong");
+        reply.bulk(&message);
+        return Ok(());
+    }
     match ctx.argc() {
         1 => ctx.reply().simple(b"PONG"),
         2 => {
@@ -425,6 +437,7 @@ fn hello(ctx: &mut Ctx<'_>) -> CommandResult {
 fn reset(ctx: &mut Ctx<'_>) -> CommandResult {
     let id = ctx.client.id();
     ctx.server.monitors.retain(|&monitor| monitor != id);
+    ctx.server.pubsub.forget(id);
     ctx.client.multi = None;
     crate::commands::transactions::unwatch_all(ctx.server, ctx.client);
     {
@@ -758,6 +771,7 @@ fn client_kill(ctx: &mut Ctx<'_>) -> CommandResult {
             shared.wakeup.notify_one();
         }
         ctx.server.monitors.retain(|&monitor| monitor != id);
+        ctx.server.pubsub.forget(id);
     }
     if old_form {
         if victims.is_empty() {

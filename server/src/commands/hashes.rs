@@ -13,7 +13,9 @@ use crate::error::{
     WRONG_TYPE,
 };
 use crate::glob::glob_match;
+use crate::keyspace::events::KeyEvent;
 use crate::keyspace::Db;
+use crate::notify::class;
 use crate::server::Server;
 use crate::stats::Stats;
 use crate::types::hash::{
@@ -154,7 +156,7 @@ fn read_hash_in<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<HashRef<'s>>, CommandError> {
-    let value = db.get(key, now_ms);
+    let value = db.get_read(key, now_ms);
     if value.is_some() {
         stats.keyspace_hits += 1;
     } else {
@@ -193,6 +195,7 @@ fn modify_hash<T>(
     let Some(value) = db.get_mut(key, now) else {
         if lookup == Lookup::Read {
             server.stats.keyspace_misses += 1;
+            db.events.note(KeyEvent::Missed, key);
         }
         if lookup != Lookup::Create {
             return Ok(None);
@@ -227,6 +230,14 @@ fn modify_hash<T>(
     result.map(Some)
 }
 
+/// Announces `event` on the hash under `key`, then `del` when the change emptied it away.
+fn hash_event(ctx: &mut Ctx<'_>, key: &[u8], event: &str) {
+    ctx.notify(class::HASH, event, key);
+    if ctx.db().peek(key).is_none() {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
 /// The arguments of a command as slices (the argument vector cannot be sliced itself).
 fn args<'a>(ctx: &Ctx<'a>) -> Vec<&'a [u8]> {
     ctx.argv.iter().collect()
@@ -252,6 +263,7 @@ fn hset(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or_default();
     ctx.server.stats.expired_fields += expired;
     ctx.key_modified(args[1]);
+    ctx.notify(class::HASH, "hset", args[1]);
     if ctx.spec.full_name == "hset" {
         ctx.reply().int(created);
     } else {
@@ -276,6 +288,7 @@ fn hsetnx(ctx: &mut Ctx<'_>) -> CommandResult {
         Some(outcome) => {
             ctx.server.stats.expired_fields += u64::from(outcome == SetOutcome::ReplacedExpired);
             ctx.key_modified(args[1]);
+            ctx.notify(class::HASH, "hset", args[1]);
             ctx.reply().int(1);
         }
     }
@@ -327,6 +340,7 @@ fn hdel(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or(0);
     if deleted > 0 {
         ctx.key_modified(args[1]);
+        hash_event(ctx, args[1], "hdel");
     }
     ctx.reply().int(deleted);
     Ok(())
@@ -423,6 +437,7 @@ fn hincrby(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or((0, SetOutcome::Updated));
     ctx.server.stats.expired_fields += u64::from(outcome == SetOutcome::ReplacedExpired);
     ctx.key_modified(args[1]);
+    ctx.notify(class::HASH, "hincrby", args[1]);
     ctx.reply().int(result);
     Ok(())
 }
@@ -453,6 +468,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or((Vec::new(), SetOutcome::Updated));
     ctx.server.stats.expired_fields += u64::from(outcome == SetOutcome::ReplacedExpired);
     ctx.key_modified(args[1]);
+    ctx.notify(class::HASH, "hincrbyfloat", args[1]);
     ctx.reply().bulk(&text);
     Ok(())
 }
@@ -679,6 +695,12 @@ fn hexpire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandRes
     {
         ctx.key_modified(args[1]);
     }
+    if codes.contains(&ExpireOutcome::Set) {
+        ctx.notify(class::HASH, "hexpire", args[1]);
+    }
+    if deleted > 0 {
+        hash_event(ctx, args[1], "hexpired");
+    }
     let reply = ctx.reply();
     reply.array(codes.len());
     for code in codes {
@@ -746,6 +768,7 @@ fn hpersist(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or_else(|| vec![-2; fields.len()]);
     if codes.contains(&1) {
         ctx.key_modified(args[1]);
+        ctx.notify(class::HASH, "hpersist", args[1]);
     }
     let reply = ctx.reply();
     reply.array(codes.len());
@@ -774,6 +797,7 @@ fn hgetdel(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or_else(|| vec![None; fields.len()]);
     if found.iter().any(Option::is_some) {
         ctx.key_modified(args[1]);
+        hash_event(ctx, args[1], "hdel");
     }
     let reply = ctx.reply();
     reply.array(found.len());
@@ -907,6 +931,7 @@ fn hsetex(ctx: &mut Ctx<'_>) -> CommandResult {
     let pairs = &args[first..];
     // A bad expiry is reported only after the type and NX/XX checks, as Valkey does.
     let when = options.expiration.resolve(ctx);
+    let when_for_events = when.clone().ok().flatten();
     let outcome = modify_hash(ctx, args[1], Lookup::Create, |hash, existed| {
         if (options.nx && existed) || (options.xx && !existed) {
             return Ok(None);
@@ -955,6 +980,16 @@ fn hsetex(ctx: &mut Ctx<'_>) -> CommandResult {
             if changed {
                 ctx.key_modified(args[1]);
             }
+            // Valkey stores the fields, sets their expiry, then expires them when it is past.
+            ctx.notify(class::HASH, "hset", args[1]);
+            match when_for_events {
+                Some(at) if at <= now => {
+                    ctx.notify(class::HASH, "hexpire", args[1]);
+                    hash_event(ctx, args[1], "hexpired");
+                }
+                Some(_) => ctx.notify(class::HASH, "hexpire", args[1]),
+                None => {}
+            }
             ctx.reply().int(1);
         }
     }
@@ -969,6 +1004,7 @@ fn hgetex(ctx: &mut Ctx<'_>) -> CommandResult {
     let now = ctx.now_ms;
     let fields = &args[first..];
     let when = options.expiration.resolve(ctx);
+    let when_for_events = when.clone().ok().flatten();
     let persist = options.expiration == Expiration::Persist;
     let result = modify_hash(ctx, args[1], Lookup::Read, |hash, _| {
         let when = when.clone()?;
@@ -998,6 +1034,11 @@ fn hgetex(ctx: &mut Ctx<'_>) -> CommandResult {
             ctx.server.stats.expired_fields += expired;
             if changes > 0 {
                 ctx.key_modified(args[1]);
+                match when_for_events {
+                    Some(at) if at <= now => hash_event(ctx, args[1], "hexpired"),
+                    Some(_) => ctx.notify(class::HASH, "hexpire", args[1]),
+                    None => ctx.notify(class::HASH, "hpersist", args[1]),
+                }
             }
             values
         }

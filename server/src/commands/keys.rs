@@ -12,6 +12,8 @@ use crate::error::{
 use crate::expire_conditions::ExpireConditions;
 use crate::glob::glob_match;
 use crate::keyspace::access;
+use crate::keyspace::events::KeyEvent;
+use crate::notify::class;
 
 const OBJECT_KEY: KeySpec = KeySpec {
     first: 2,
@@ -213,6 +215,15 @@ fn arg_db_index(ctx: &Ctx<'_>, index: usize) -> Result<usize, CommandError> {
 /// Valkey's `lookupKeyReadWithFlags(LOOKUP_NOTOUCH)`: expires `key` if due and counts a keyspace hit
 /// or miss, without counting as an access. True when the key exists.
 fn exists_untouched(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
+    let found = exists_quietly(ctx, key);
+    if !found {
+        ctx.db().events.note(KeyEvent::Missed, key);
+    }
+    found
+}
+
+/// Like [`exists_untouched`] without a `keymiss` event (`LOOKUP_NONOTIFY` too: OBJECT).
+fn exists_quietly(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
     let now = ctx.now_ms;
     let found = ctx.server.dbs[ctx.db_index].contains(key, now);
     if found {
@@ -235,6 +246,7 @@ fn del(ctx: &mut Ctx<'_>) -> CommandResult {
         if db.remove(key).is_some() {
             removed += 1;
             ctx.key_modified(key);
+            ctx.notify(class::GENERIC, "del", key);
         }
     }
     ctx.reply().int(removed);
@@ -362,6 +374,8 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CommandResult {
     }
     ctx.key_modified(source);
     ctx.server.touch_key(ctx.db_index, destination);
+    ctx.notify(class::GENERIC, "rename_from", source);
+    ctx.notify(class::GENERIC, "rename_to", destination);
     if nx {
         ctx.reply().int(1);
     } else {
@@ -388,6 +402,8 @@ fn move_command(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     ctx.key_modified(key);
     ctx.server.touch_key(target, key);
+    ctx.notify(class::GENERIC, "move_from", key);
+    ctx.notify_in(target, class::GENERIC, "move_to", key);
     ctx.reply().int(1);
     Ok(())
 }
@@ -430,6 +446,7 @@ fn copy(ctx: &mut Ctx<'_>) -> CommandResult {
     target_db.set_with_expire(destination, value, expire_at_ms);
     ctx.server.touch_key(target, destination);
     ctx.server.stats.dirty += 1;
+    ctx.notify_in(target, class::GENERIC, "copy_to", destination);
     ctx.reply().int(1);
     Ok(())
 }
@@ -481,10 +498,13 @@ fn expire_generic(ctx: &mut Ctx<'_>, base_ms: i64, seconds: bool) -> CommandResu
     if when <= ctx.now_ms {
         // A time in the past deletes the key (not counted as an expiry, like Valkey).
         ctx.db().remove(key);
+        ctx.key_modified(key);
+        ctx.notify(class::EXPIRED, "expired", key);
     } else {
         ctx.db().set_expire(key, when);
+        ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "expire", key);
     }
-    ctx.key_modified(key);
     ctx.reply().int(1);
     Ok(())
 }
@@ -536,6 +556,7 @@ fn persist(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[1];
     if ctx.lookup_write(key).is_some() && ctx.db().persist(key) {
         ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "persist", key);
         ctx.reply().int(1);
     } else {
         ctx.reply().int(0);
@@ -557,7 +578,7 @@ fn touch(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_encoding(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    let encoding = if exists_untouched(ctx, key) {
+    let encoding = if exists_quietly(ctx, key) {
         ctx.db().peek(key).map(|value| value.encoding_name())
     } else {
         None
@@ -572,7 +593,7 @@ fn object_encoding(ctx: &mut Ctx<'_>) -> CommandResult {
 fn object_refcount(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
     // Valkey 9 embeds the key in each value object, so values are never shared: always 1.
-    if exists_untouched(ctx, key) {
+    if exists_quietly(ctx, key) {
         ctx.reply().int(1);
     } else {
         ctx.reply().null();
@@ -582,7 +603,7 @@ fn object_refcount(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_idletime(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    if !exists_untouched(ctx, key) {
+    if !exists_quietly(ctx, key) {
         ctx.reply().null();
         return Ok(());
     }
@@ -599,7 +620,7 @@ fn object_idletime(ctx: &mut Ctx<'_>) -> CommandResult {
 
 fn object_freq(ctx: &mut Ctx<'_>) -> CommandResult {
     let key = &ctx.argv[2];
-    if !exists_untouched(ctx, key) {
+    if !exists_quietly(ctx, key) {
         ctx.reply().null();
         return Ok(());
     }

@@ -10,6 +10,7 @@ use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1, KEYS_BEFORE_TIMEOUT, T
 use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_INTEGER, NO_SUCH_KEY, SYNTAX, WRONG_TYPE,
 };
+use crate::notify::class;
 use crate::server::Server;
 use crate::types::list::{List, ListData, ListRef, Popped};
 use crate::types::Value;
@@ -189,7 +190,7 @@ fn read_list<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<&'s List>, CommandError> {
-    let value = server.dbs[db_index].get(key, now_ms);
+    let value = server.dbs[db_index].get_read(key, now_ms);
     if value.is_some() {
         server.stats.keyspace_hits += 1;
     } else {
@@ -219,9 +220,10 @@ fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: u64) {
     stats.dirty = stats.dirty.saturating_sub(1) + changes;
 }
 
-/// Valkey's `listElementsRemoved` after elements left the list under `key`: deletes an emptied list,
-/// otherwise lets a shrunken quicklist turn back into a listpack.
-fn elements_removed(ctx: &mut Ctx<'_>, key: &[u8], changes: u64) {
+/// Valkey's `listElementsRemoved` after elements left the list under `key`: announces `event`,
+/// deletes an emptied list (announcing `del`), otherwise lets a shrunken quicklist turn back into a
+/// listpack.
+fn elements_removed(ctx: &mut Ctx<'_>, key: &[u8], changes: u64, event: &str) {
     let fill = fill(ctx.server);
     let now = ctx.now_ms;
     let db = &mut ctx.server.dbs[ctx.db_index];
@@ -237,6 +239,28 @@ fn elements_removed(ctx: &mut Ctx<'_>, key: &[u8], changes: u64) {
         db.remove(key);
     }
     modified(ctx, key, changes);
+    ctx.notify(class::LIST, event, key);
+    if empty {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
+/// The event a pop from one end announces.
+fn pop_event(tail: bool) -> &'static str {
+    if tail {
+        "rpop"
+    } else {
+        "lpop"
+    }
+}
+
+/// The event a push onto one end announces.
+fn push_event(tail: bool) -> &'static str {
+    if tail {
+        "rpush"
+    } else {
+        "lpush"
+    }
 }
 
 /// Replies with one element.
@@ -359,6 +383,7 @@ fn push_generic(ctx: &mut Ctx<'_>, tail: bool, only_existing: bool) -> CommandRe
     });
     ctx.reply().int(len as i64);
     modified(ctx, key, added as u64);
+    ctx.notify(class::LIST, push_event(tail), key);
     Ok(())
 }
 
@@ -389,6 +414,7 @@ fn linsert(ctx: &mut Ctx<'_>) -> CommandResult {
     let len = list.len();
     ctx.reply().int(len as i64);
     modified(ctx, &argv[1], 1);
+    ctx.notify(class::LIST, "linsert", &argv[1]);
     Ok(())
 }
 
@@ -435,7 +461,7 @@ fn pop_generic(ctx: &mut Ctx<'_>, tail: bool) -> CommandResult {
         }
         Some(count) => list.modify(|data| pop_range(reply, data, count, tail)),
     };
-    elements_removed(ctx, key, removed);
+    elements_removed(ctx, key, removed, pop_event(tail));
     Ok(())
 }
 
@@ -526,7 +552,7 @@ pub fn multi_pop(ctx: &mut Ctx<'_>, pop: &MultiPop) -> Result<bool, CommandError
         reply.array(2);
         reply.bulk(key);
         let removed = list.modify(|data| pop_range(reply, data, pop.count, pop.tail));
-        elements_removed(ctx, key, removed);
+        elements_removed(ctx, key, removed, pop_event(pop.tail));
         return Ok(true);
     }
     Ok(false)
@@ -603,8 +629,9 @@ pub fn move_element(
         }
     }
     modified(ctx, destination, 0);
+    ctx.notify(class::LIST, push_event(to_tail), destination);
     reply_popped(&mut ctx.client.reply, &popped);
-    elements_removed(ctx, source, 1);
+    elements_removed(ctx, source, 1, pop_event(from_tail));
     Ok(true)
 }
 
@@ -667,6 +694,7 @@ fn lset(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     ctx.reply().ok();
     modified(ctx, &argv[1], 1);
+    ctx.notify(class::LIST, "lset", &argv[1]);
     Ok(())
 }
 
@@ -770,7 +798,7 @@ fn lrem(ctx: &mut Ctx<'_>) -> CommandResult {
     let removed = list.modify(|data| data.remove_value(&argv[3], limit, to_remove < 0));
     ctx.reply().int(removed as i64);
     if removed > 0 {
-        elements_removed(ctx, &argv[1], removed as u64);
+        elements_removed(ctx, &argv[1], removed as u64, "lrem");
     }
     Ok(())
 }
@@ -804,7 +832,7 @@ fn ltrim(ctx: &mut Ctx<'_>) -> CommandResult {
         data.remove_range(remaining - right as usize, right as usize);
     });
     ctx.reply().ok();
-    elements_removed(ctx, &argv[1], (left + right) as u64);
+    elements_removed(ctx, &argv[1], (left + right) as u64, "ltrim");
     Ok(())
 }
 
@@ -868,7 +896,7 @@ fn blocking_pop(ctx: &mut Ctx<'_>, tail: bool) -> CommandResult {
         reply.array(2);
         reply.bulk(key);
         reply_popped(reply, &popped);
-        elements_removed(ctx, key, 1);
+        elements_removed(ctx, key, 1, pop_event(tail));
         return Ok(());
     }
     block(ctx, keys, deadline, TimeoutReply::NullArray);

@@ -10,6 +10,7 @@ pub mod hyperloglog;
 pub mod introspection;
 pub mod keys;
 pub mod lists;
+pub mod pubsub;
 mod scan;
 pub mod server_admin;
 pub mod sets;
@@ -354,7 +355,7 @@ impl CommandSpec {
 }
 
 /// Every family's commands.
-pub fn families() -> [&'static [CommandSpec]; 15] {
+pub fn families() -> [&'static [CommandSpec]; 16] {
     [
         strings::COMMANDS,
         hashes::COMMANDS,
@@ -371,6 +372,7 @@ pub fn families() -> [&'static [CommandSpec]; 15] {
         geo::COMMANDS,
         dump::COMMANDS,
         sort::COMMANDS,
+        pubsub::COMMANDS,
     ]
 }
 
@@ -463,7 +465,7 @@ impl Ctx<'_> {
     pub fn lookup_read(&mut self, key: &[u8]) -> Option<&Value> {
         let now = self.now_ms;
         let db = &mut self.server.dbs[self.db_index];
-        let found = db.get(key, now).is_some();
+        let found = db.get_read(key, now).is_some();
         if found {
             self.server.stats.keyspace_hits += 1;
         } else {
@@ -497,6 +499,20 @@ impl Ctx<'_> {
             deadline_ms,
             on_timeout,
         });
+    }
+
+    /// Announces a keyspace event on `key` of the selected db (`notify-keyspace-events`); `class` is a
+    /// `crate::notify::class` bit, `event` Valkey's event name.
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        self.notify_in(self.db_index, class, event, key);
+    }
+
+    /// Like [`Ctx::notify`] for a key of database `db` (MOVE, COPY ... DB).
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        // Keys the command's lookups expired or created were announced at that moment in Valkey:
+        // first.
+        crate::notify::announce_key_events(self.server);
+        crate::notify::keyspace_event(self.server, class, event, key, db);
     }
 
     /// Marks `key` of the selected db as modified (WATCH) and counts a change for persistence.

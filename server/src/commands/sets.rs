@@ -21,6 +21,7 @@ use crate::commands::{acl, flags, CommandSpec, Ctx, ALL_KEYS, KEY1, NO_KEYS, TWO
 use crate::error::{CommandError, CommandResult, NOT_INTEGER, SYNTAX, WRONG_TYPE};
 use crate::glob::glob_match;
 use crate::keyspace::Db;
+use crate::notify::class;
 use crate::types::set::{Encoding, Limits, Member, SetData, SetRef};
 use crate::types::{Set, Str, Value};
 
@@ -225,6 +226,14 @@ fn modified(ctx: &mut Ctx<'_>, key: &[u8], changes: usize) {
     ctx.server.stats.dirty += (changes as u64).saturating_sub(1);
 }
 
+/// Announces `event` after members left the set under `key`, and `del` when that emptied it.
+fn removed_members(ctx: &mut Ctx<'_>, key: &[u8], event: &str) {
+    ctx.notify(class::SET, event, key);
+    if ctx.db().peek(key).is_none() {
+        ctx.notify(class::GENERIC, "del", key);
+    }
+}
+
 fn reply_member(reply: &mut ReplyBuffer, member: Member<'_>) {
     match member {
         Member::Int(n) => reply.bulk_int(n),
@@ -274,6 +283,7 @@ fn sadd(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     if added > 0 {
         modified(ctx, key, added);
+        ctx.notify(class::SET, "sadd", key);
     }
     ctx.reply().int(added as i64);
     Ok(())
@@ -302,6 +312,7 @@ fn srem(ctx: &mut Ctx<'_>) -> CommandResult {
     .unwrap_or(0);
     if removed > 0 {
         modified(ctx, key, removed);
+        removed_members(ctx, key, "srem");
     }
     ctx.reply().int(removed as i64);
     Ok(())
@@ -335,6 +346,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     let limits = limits(ctx);
     modified(ctx, source, 1);
+    removed_members(ctx, source, "srem");
     let added = if destination_value.is_some() {
         modify_set(ctx.db(), destination, |data| data.add(member, &limits)).unwrap_or(false)
     } else {
@@ -345,6 +357,7 @@ fn smove(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     if added {
         modified(ctx, destination, 1);
+        ctx.notify(class::SET, "sadd", destination);
     }
     ctx.reply().int(1);
     Ok(())
@@ -407,6 +420,7 @@ fn spop_one(ctx: &mut Ctx<'_>) -> CommandResult {
         Some(member) => {
             ctx.reply().bulk(&member);
             modified(ctx, key, 1);
+            removed_members(ctx, key, "spop");
         }
         None => ctx.reply().null(),
     }
@@ -438,6 +452,7 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CommandResult {
         }
         db.remove(key);
         modified(ctx, key, size);
+        removed_members(ctx, key, "spop");
         return Ok(());
     }
     let remaining = size - count;
@@ -475,6 +490,7 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CommandResult {
         }
     }
     modified(ctx, key, count);
+    removed_members(ctx, key, "spop");
     Ok(())
 }
 
@@ -571,15 +587,18 @@ fn lookup_all(ctx: &mut Ctx<'_>, keys: &[&[u8]]) -> Result<(), CommandError> {
 }
 
 /// Stores `result` under `destination` (replacing any value and its TTL) or, when it is empty,
-/// deletes `destination`; replies with the stored cardinality.
-fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], result: SetData) {
+/// deletes `destination`; replies with the stored cardinality. `event` names the store for keyspace
+/// notifications.
+fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], result: SetData, event: &str) {
     let len = result.len();
     if len > 0 {
         ctx.db()
             .set(destination, Value::Set(Set::from_data(result)));
         modified(ctx, destination, 1);
+        ctx.notify(class::SET, event, destination);
     } else if ctx.db().remove(destination).is_some() {
         modified(ctx, destination, 1);
+        ctx.notify(class::GENERIC, "del", destination);
     }
     ctx.reply().int(len as i64);
 }
@@ -604,9 +623,12 @@ fn sinter_generic(ctx: &mut Ctx<'_>, keys: &[&[u8]], output: InterOutput<'_>) ->
     let Some(mut sets) = found else {
         // An empty set empties the intersection.
         match output {
-            InterOutput::Store(destination) => {
-                store_result(ctx, destination, SetData::empty(Encoding::Intset))
-            }
+            InterOutput::Store(destination) => store_result(
+                ctx,
+                destination,
+                SetData::empty(Encoding::Intset),
+                "sinterstore",
+            ),
             InterOutput::Count(_) => ctx.reply().int(0),
             InterOutput::Reply => ctx.reply().set(0),
         }
@@ -662,7 +684,7 @@ fn sinter_generic(ctx: &mut Ctx<'_>, keys: &[&[u8]], output: InterOutput<'_>) ->
             if only_integers && !result.is_empty() {
                 result.maybe_convert_to_intset(&limits);
             }
-            store_result(ctx, destination, result);
+            store_result(ctx, destination, result, "sinterstore");
         }
     }
     Ok(())
@@ -739,7 +761,13 @@ fn sunion_diff(
     let sets: Vec<Option<&Set>> = keys.iter().map(|key| peek_set(db, key)).collect();
     let result = union_or_diff(&sets, destination.is_some(), operation, &limits);
     match destination {
-        Some(destination) => store_result(ctx, destination, result),
+        Some(destination) => {
+            let event = match operation {
+                SetOperation::Union => "sunionstore",
+                SetOperation::Diff => "sdiffstore",
+            };
+            store_result(ctx, destination, result, event);
+        }
         None => {
             let view = result.view();
             reply_members(&mut ctx.client.reply, view.len(), view.iter());

@@ -16,6 +16,7 @@ use crate::error::{
     wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, SYNTAX, WRONG_TYPE,
 };
 use crate::glob::glob_match;
+use crate::notify::class;
 use crate::server::Server;
 use crate::types::set::{Member, SetRef};
 use crate::types::zset::score::{parse_bound, parse_score};
@@ -302,7 +303,7 @@ pub(crate) fn read_zset<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Result<Option<&'s ZSet>, CommandError> {
-    let value = server.dbs[db].get(key, now_ms);
+    let value = server.dbs[db].get_read(key, now_ms);
     if value.is_some() {
         server.stats.keyspace_hits += 1;
     } else {
@@ -359,6 +360,7 @@ pub(crate) fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], pairs: Vec<(Ve
     if count == 0 {
         if ctx.db().remove(destination).is_some() {
             ctx.key_modified(destination);
+            ctx.notify(class::GENERIC, "del", destination);
         }
         ctx.reply().int(0);
         return;
@@ -366,7 +368,27 @@ pub(crate) fn store_result(ctx: &mut Ctx<'_>, destination: &[u8], pairs: Vec<(Ve
     let zset = ZSet::from_pairs(pairs, limits(ctx.server));
     ctx.db().set(destination, Value::ZSet(zset));
     ctx.key_modified(destination);
+    ctx.notify(class::ZSET, store_event(ctx.spec.full_name), destination);
     ctx.reply().int(count as i64);
+}
+
+/// The event a storing command announces: its own name, except GEORADIUS and GEORADIUSBYMEMBER with
+/// STORE, which announce `georadiusstore`.
+fn store_event(command: &'static str) -> &'static str {
+    if command.starts_with("georadius") {
+        "georadiusstore"
+    } else {
+        command
+    }
+}
+
+/// Announces `event` after elements left the sorted set under `key`, and `del` when that `emptied`
+/// it away.
+fn removed_elements(ctx: &mut Ctx<'_>, key: &[u8], event: &str, emptied: bool) {
+    ctx.notify(class::ZSET, event, key);
+    if emptied {
+        ctx.notify(class::GENERIC, "del", key);
+    }
 }
 
 /// Argument `index` as a `long` (Valkey's `getLongFromObjectOrReply`).
@@ -524,6 +546,7 @@ pub(crate) fn zadd_apply(
     }
     if added > 0 || updated > 0 {
         ctx.key_modified(key);
+        ctx.notify(class::ZSET, if flags.incr { "zincr" } else { "zadd" }, key);
     }
     if nan {
         return Err(NAN_RESULT);
@@ -558,9 +581,10 @@ fn zrem(ctx: &mut Ctx<'_>) -> CommandResult {
             break;
         }
     }
-    settle(ctx, key);
+    let emptied = settle(ctx, key);
     if deleted > 0 {
         ctx.key_modified(key);
+        removed_elements(ctx, key, "zrem", emptied);
     }
     ctx.reply().int(deleted);
     Ok(())
@@ -922,8 +946,10 @@ fn remove_range_generic(
         },
     };
     if deleted > 0 {
-        settle(ctx, key);
+        let emptied = settle(ctx, key);
         ctx.key_modified(key);
+        // The event is the command's own name: zremrangebyrank, zremrangebyscore, zremrangebylex.
+        removed_elements(ctx, key, ctx.spec.full_name, emptied);
     }
     ctx.reply().int(deleted as i64);
     Ok(())
@@ -1085,7 +1111,7 @@ fn set_op_generic(
     let keys: Vec<&[u8]> = argv.iter().skip(numkeys_at + 1).take(numkeys).collect();
     let (db, now) = (ctx.db_index, ctx.now_ms);
     for key in &keys {
-        let value = ctx.server.dbs[db].get(key, now);
+        let value = ctx.server.dbs[db].get_read(key, now);
         if value.is_some() {
             ctx.server.stats.keyspace_hits += 1;
         } else {
@@ -1400,8 +1426,11 @@ fn pop_generic(
         reply.bulk(&member);
         reply.double(score);
     }
-    settle(ctx, key);
+    let emptied = settle(ctx, key);
     ctx.key_modified(key);
+    if take > 0 {
+        removed_elements(ctx, key, if max { "zpopmax" } else { "zpopmin" }, emptied);
+    }
     Ok(())
 }
 

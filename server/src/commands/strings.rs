@@ -10,9 +10,11 @@ use crate::error::{
     invalid_expire, wrong_arity, CommandError, CommandResult, NOT_FLOAT, NOT_INTEGER, OVERFLOW,
     SYNTAX, WRONG_TYPE,
 };
+use crate::notify::class;
 use crate::server::Server;
 use crate::types::long_double::LongDouble;
 use crate::types::{Str, Value};
+use foldhash::HashSet;
 
 const READ_FAST: u32 = flags::READONLY | flags::FAST;
 const WRITE_FAST: u32 = flags::WRITE | flags::DENYOOM | flags::FAST;
@@ -160,7 +162,7 @@ fn read_value<'s>(
     key: &[u8],
     now_ms: i64,
 ) -> Option<&'s Value> {
-    let value = server.dbs[db_index].get(key, now_ms);
+    let value = server.dbs[db_index].get_read(key, now_ms);
     if value.is_some() {
         server.stats.keyspace_hits += 1;
     } else {
@@ -384,6 +386,7 @@ fn set_generic(
             if found {
                 ctx.db().remove(key);
                 ctx.key_modified(key);
+                ctx.notify(class::EXPIRED, "expired", key);
             }
         }
         _ => {
@@ -396,6 +399,10 @@ fn set_generic(
                 None => db.set(key, stored),
             }
             ctx.key_modified(key);
+            ctx.notify(class::STRING, "set", key);
+            if expire_at.is_some() {
+                ctx.notify(class::GENERIC, "expire", key);
+            }
         }
     }
     if !options.get {
@@ -464,12 +471,16 @@ fn getex(ctx: &mut Ctx<'_>) -> CommandResult {
         // Only EXAT/PXAT can be in the past: EX/PX add a positive amount to now.
         if at <= now {
             ctx.db().remove(key);
+            ctx.key_modified(key);
+            ctx.notify(class::EXPIRED, "expired", key);
         } else {
             ctx.db().set_expire(key, at);
+            ctx.key_modified(key);
+            ctx.notify(class::GENERIC, "expire", key);
         }
-        ctx.key_modified(key);
     } else if options.persist && ctx.db().persist(key) {
         ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "persist", key);
     }
     Ok(())
 }
@@ -485,6 +496,7 @@ fn getdel(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     ctx.db().remove(key);
     ctx.key_modified(key);
+    ctx.notify(class::GENERIC, "del", key);
     Ok(())
 }
 
@@ -525,6 +537,10 @@ fn store_pairs(
             None => db.set(key, stored),
         }
         ctx.key_modified(key);
+        ctx.notify(class::STRING, "set", key);
+        if expire_at.is_some() {
+            ctx.notify(class::GENERIC, "expire", key);
+        }
     }
 }
 
@@ -606,11 +622,20 @@ fn msetex(ctx: &mut Ctx<'_>) -> CommandResult {
     let now = ctx.now_ms;
     match expire_at {
         Some(at) if at <= now => {
+            // Valkey stores the keys with their (past) expiry, then expires each: the events say so.
+            for index in (2..end).step_by(2) {
+                ctx.notify(class::STRING, "set", &argv[index]);
+                ctx.notify(class::GENERIC, "expire", &argv[index]);
+            }
+            let mut expired: HashSet<&[u8]> = HashSet::default();
             for index in (2..end).step_by(2) {
                 let key = &argv[index];
                 ctx.db().expire_if_needed(key, now);
                 if ctx.db().remove(key).is_some() {
                     ctx.key_modified(key);
+                }
+                if expired.insert(key) {
+                    ctx.notify(class::EXPIRED, "expired", key);
                 }
             }
         }
@@ -645,6 +670,7 @@ fn incr_decr(ctx: &mut Ctx<'_>, increment: i64) -> CommandResult {
         }
     };
     ctx.key_modified(key);
+    ctx.notify(class::STRING, "incrby", key);
     ctx.reply().int(result);
     Ok(())
 }
@@ -694,6 +720,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>) -> CommandResult {
     let stored = Value::Str(Str::text_for_key(&text, key.len(), had_ttl));
     ctx.db().set_keep_ttl(key, stored);
     ctx.key_modified(key);
+    ctx.notify(class::STRING, "incrbyfloat", key);
     ctx.reply().bulk(&text);
     Ok(())
 }
@@ -719,6 +746,7 @@ fn append(ctx: &mut Ctx<'_>) -> CommandResult {
         }
     };
     ctx.key_modified(key);
+    ctx.notify(class::STRING, "append", key);
     ctx.reply().int(total as i64);
     Ok(())
 }
@@ -804,6 +832,7 @@ fn setrange(ctx: &mut Ctx<'_>) -> CommandResult {
     };
     if changed {
         ctx.key_modified(key);
+        ctx.notify(class::STRING, "setrange", key);
     }
     ctx.reply().int(total as i64);
     Ok(())
@@ -820,6 +849,7 @@ fn delifeq(ctx: &mut Ctx<'_>) -> CommandResult {
     if matches {
         ctx.db().remove(key);
         ctx.key_modified(key);
+        ctx.notify(class::GENERIC, "del", key);
     }
     ctx.reply().int(i64::from(matches));
     Ok(())

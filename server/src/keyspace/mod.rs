@@ -2,6 +2,7 @@
 //! through `Db`, which expires keys lazily on access; `Server::active_expire_cycle` removes the rest.
 
 pub mod access;
+pub mod events;
 pub mod table;
 
 use rand::Rng;
@@ -20,6 +21,8 @@ pub struct Db {
     volatile_keys: Table<()>,
     /// Keys removed by expiry (lazy or active) since start, for INFO `expired_keys`.
     pub expired_count: u64,
+    /// Changes recorded for keyspace notifications, not yet announced.
+    pub events: events::EventLog,
 }
 
 impl Db {
@@ -63,6 +66,7 @@ impl Db {
             self.expires.remove(key);
             self.untrack_volatile(key);
             self.expired_count += 1;
+            self.events.note(events::KeyEvent::Expired, key);
             true
         } else {
             false
@@ -73,6 +77,22 @@ impl Db {
     /// updates the key's idle time or LFU counter (OBJECT IDLETIME / FREQ).
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
         self.get_mut(key, now_ms).map(|value| &*value)
+    }
+
+    /// Like [`Db::get`] for a command that only reads the key: a miss is recorded for `keymiss`
+    /// events (Valkey's `lookupKeyRead`).
+    pub fn get_read(&mut self, key: &[u8], now_ms: i64) -> Option<&Value> {
+        self.expire_if_needed(key, now_ms);
+        match self.entries.get_mut_with_meta(key) {
+            Some((value, access_word)) => {
+                *access_word = access::touched(*access_word);
+                Some(&*value)
+            }
+            None => {
+                self.events.note(events::KeyEvent::Missed, key);
+                None
+            }
+        }
     }
 
     /// The live value under `key`, mutably; an access like [`Db::get`].
@@ -120,6 +140,7 @@ impl Db {
             }
             None => {
                 self.entries.insert_with_meta(key, value, access::fresh());
+                self.events.note(events::KeyEvent::Created, key);
             }
         }
     }
@@ -276,11 +297,14 @@ impl Db {
             }
             with_expired += 1;
             reclaimed += removed;
-            if value.is_empty_collection() {
+            let emptied = value.is_empty_collection();
+            if emptied {
                 self.remove(key);
             } else if !value.has_volatile_items() {
                 self.volatile_keys.remove(key);
             }
+            self.events
+                .note(events::KeyEvent::ItemsExpired { emptied }, key);
         }
         (keys.len(), with_expired, reclaimed)
     }

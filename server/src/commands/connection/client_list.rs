@@ -42,10 +42,15 @@ impl ClientKind {
         }
     }
 
-    /// The kind of a connected client. Replication and pub/sub do not exist yet: every connection,
-    /// MONITOR included (Valkey counts it as normal too), is a normal client.
-    pub fn of(_client: &ClientShared) -> Self {
-        Self::Normal
+    /// The kind of a connected client: a subscriber (whatever its protocol) is `pubsub`; every other
+    /// connection, MONITOR included (Valkey counts it as normal too), is a normal client, as
+    /// replication does not exist yet.
+    pub fn of(client: &ClientShared) -> Self {
+        if client.subscriptions.any() {
+            Self::PubSub
+        } else {
+            Self::Normal
+        }
     }
 }
 
@@ -82,6 +87,9 @@ impl<'a> ClientView<'a> {
         let mut flags = String::new();
         if shared.monitor {
             flags.push('O');
+        }
+        if shared.subscriptions.any() {
+            flags.push('P');
         }
         if local.multi.is_some() {
             flags.push('x');
@@ -134,8 +142,8 @@ impl<'a> ClientView<'a> {
             + c.lib_ver.len();
         let _ = write!(
             out,
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} capa={} db={} sub=0 psub=0 \
-             ssub=0 multi={} watch={} qbuf=0 qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp={} \
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} capa={} db={} sub={} psub={} \
+             ssub={} multi={} watch={} qbuf=0 qbuf-free=0 argv-mem={} multi-mem={} rbs={} rbp={} \
              obl={} oll=0 omem=0 tot-mem={} events=r cmd={} user=default redir=-1 resp={} \
              lib-name={} lib-ver={} tot-net-in={} tot-net-out={} tot-cmds={}",
             c.id,
@@ -148,6 +156,9 @@ impl<'a> ClientView<'a> {
             self.flags,
             self.capa,
             c.db,
+            c.subscriptions.channels,
+            c.subscriptions.patterns,
+            c.subscriptions.shard_channels,
             multi,
             c.watched_keys,
             self.local.argv_mem,

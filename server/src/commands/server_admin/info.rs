@@ -228,7 +228,7 @@ fn clients_section(server: &Server, s: &mut Section<'_>) {
     s.field("client_recent_max_output_buffer", 0);
     s.field("blocked_clients", server.blocking.len());
     s.field("tracking_clients", 0);
-    s.field("pubsub_clients", 0);
+    s.field("pubsub_clients", server.pubsub.client_count());
     s.field("watching_clients", watching);
     s.field("clients_in_timeout_table", 0);
     s.field("total_watched_keys", server.watched_keys.len());
@@ -444,10 +444,10 @@ fn stats_section(server: &Server, s: &mut Section<'_>) {
     }
     s.field("keyspace_hits", stats.keyspace_hits);
     s.field("keyspace_misses", stats.keyspace_misses);
+    s.field("pubsub_channels", server.pubsub.channel_count());
+    s.field("pubsub_patterns", server.pubsub.pattern_count());
+    s.field("pubsubshard_channels", server.pubsub.shard_channel_count());
     for name in [
-        "pubsub_channels",
-        "pubsub_patterns",
-        "pubsubshard_channels",
         "latest_fork_usec",
         "total_forks",
         "migrate_cached_sockets",
@@ -478,7 +478,14 @@ fn stats_section(server: &Server, s: &mut Section<'_>) {
         "io_threaded_total_prefetch_batches",
         "io_threaded_total_prefetch_entries",
         "client_query_buffer_limit_disconnections",
+    ] {
+        s.field(name, 0);
+    }
+    s.field(
         "client_output_buffer_limit_disconnections",
+        stats.output_buffer_limit_disconnections,
+    );
+    for name in [
         "reply_buffer_shrinks",
         "reply_buffer_expands",
         "eventloop_cycles",
