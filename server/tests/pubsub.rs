@@ -2,105 +2,10 @@
 //! subscribers at once, subscribers that disconnect, INFO counts, replies whose order is Valkey's hash
 //! order (UNSUBSCRIBE of everything, several matching patterns), MONITOR lines and the idle timeout.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::TcpStream;
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use ferry_resp::frame::parse_frame;
-
-/// Starts a server in-process on an ephemeral port and returns the port.
-fn start_server() -> u16 {
-    let args: Vec<String> = ["--port", "0", "--bind", "127.0.0.1"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let config = ferry_server::Config::load(None, &args).expect("valid test configuration");
-    let (ready, port) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = ferry_server::run(config, move |port| {
-            let _ = ready.send(port);
-        });
-    });
-    port.recv_timeout(Duration::from_secs(10))
-        .expect("server did not start")
-}
-
-/// A raw RESP connection.
-struct Conn {
-    stream: TcpStream,
-    buffered: Vec<u8>,
-}
-
-impl Conn {
-    fn open(port: u16) -> Self {
-        let stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        Self {
-            stream,
-            buffered: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, args: &[&[u8]]) {
-        let mut request = format!("*{}\r\n", args.len()).into_bytes();
-        for arg in args {
-            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-            request.extend_from_slice(arg);
-            request.extend_from_slice(b"\r\n");
-        }
-        self.stream.write_all(&request).expect("write");
-    }
-
-    /// Reads one frame; `None` when the server closed the connection.
-    fn try_read(&mut self) -> Option<Vec<u8>> {
-        loop {
-            if let Some((_, used)) = parse_frame(&self.buffered).expect("well-formed reply") {
-                return Some(self.buffered.drain(..used).collect());
-            }
-            let mut chunk = [0u8; 64 * 1024];
-            match self.stream.read(&mut chunk) {
-                Ok(0) => return None,
-                Ok(n) => self.buffered.extend_from_slice(&chunk[..n]),
-                Err(error) if error.kind() == ErrorKind::WouldBlock => panic!("no reply in time"),
-                Err(_) => return None,
-            }
-        }
-    }
-
-    fn read(&mut self) -> String {
-        let frame = self.try_read().expect("connection closed");
-        String::from_utf8_lossy(&frame).into_owned()
-    }
-
-    fn call(&mut self, args: &[&str]) -> String {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        self.send(&args);
-        self.read()
-    }
-
-    /// True when nothing arrives within `wait`.
-    fn silent_for(&mut self, wait: Duration) -> bool {
-        if !self.buffered.is_empty() {
-            return false;
-        }
-        self.stream.set_read_timeout(Some(wait)).expect("timeout");
-        let mut chunk = [0u8; 64];
-        let silent = match self.stream.read(&mut chunk) {
-            Ok(n) => {
-                self.buffered.extend_from_slice(&chunk[..n]);
-                false
-            }
-            Err(_) => true,
-        };
-        self.stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .expect("timeout");
-        silent
-    }
-}
+mod common;
+use common::{start_server, Conn};
 
 /// A RESP2 push of bulk strings followed by an integer, as subscribe confirmations are.
 fn confirmation(kind: &str, name: &str, count: usize) -> String {
@@ -149,7 +54,7 @@ fn wait_pubsub_clients(conn: &mut Conn, count: i64) {
 
 #[test]
 fn info_counts_channels_patterns_shard_channels_and_clients() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut first = Conn::open(port);
     let mut second = Conn::open(port);
@@ -170,7 +75,7 @@ fn info_counts_channels_patterns_shard_channels_and_clients() {
 
 #[test]
 fn a_disconnecting_subscriber_leaves_nothing_behind() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut subscriber = Conn::open(port);
     subscriber.call(&["SUBSCRIBE", "gone"]);
@@ -191,7 +96,7 @@ fn a_disconnecting_subscriber_leaves_nothing_behind() {
 
 #[test]
 fn many_subscribers_each_receive_every_message_in_order() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut publisher = Conn::open(port);
     let mut direct: Vec<Conn> = (0..120).map(|_| Conn::open(port)).collect();
     let mut by_pattern: Vec<Conn> = (0..30).map(|_| Conn::open(port)).collect();
@@ -216,13 +121,13 @@ fn many_subscribers_each_receive_every_message_in_order() {
     }
     for conn in &mut direct {
         for n in 0..20 {
-            assert_eq!(conn.read(), message("fan", &format!("m{n}")));
+            assert_eq!(conn.read_text(), message("fan", &format!("m{n}")));
         }
         assert!(conn.silent_for(Duration::from_millis(1)));
     }
     for conn in &mut by_pattern {
         for n in 0..20 {
-            assert_eq!(conn.read(), pmessage("f?n", "fan", &format!("m{n}")));
+            assert_eq!(conn.read_text(), pmessage("f?n", "fan", &format!("m{n}")));
         }
     }
     // Half of them leave; the rest still get everything.
@@ -235,7 +140,7 @@ fn many_subscribers_each_receive_every_message_in_order() {
     assert_eq!(publisher.call(&["PUBLISH", "fan", "last"]), ":90\r\n");
     for (index, conn) in direct.iter_mut().enumerate() {
         if index % 2 == 1 {
-            assert_eq!(conn.read(), message("fan", "last"));
+            assert_eq!(conn.read_text(), message("fan", "last"));
         } else {
             assert_eq!(conn.call(&["PING"]), "+PONG\r\n");
         }
@@ -244,43 +149,43 @@ fn many_subscribers_each_receive_every_message_in_order() {
 
 #[test]
 fn large_messages_and_pipelined_publishes_arrive_intact() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut publisher = Conn::open(port);
     let mut subscriber = Conn::open(port);
     subscriber.call(&["SUBSCRIBE", "big"]);
     let payload = vec![b'x'; 3 * 1024 * 1024];
-    publisher.send(&[b"PUBLISH", b"big", &payload]);
+    publisher.send_bytes(&[b"PUBLISH", b"big", &payload]);
     for n in 0..100 {
-        publisher.send(&[b"PUBLISH", b"big", format!("{n}").as_bytes()]);
+        publisher.send_bytes(&[b"PUBLISH", b"big", format!("{n}").as_bytes()]);
     }
-    assert_eq!(publisher.read(), ":1\r\n");
+    assert_eq!(publisher.read_text(), ":1\r\n");
     for _ in 0..100 {
-        assert_eq!(publisher.read(), ":1\r\n");
+        assert_eq!(publisher.read_text(), ":1\r\n");
     }
-    let frame = subscriber.try_read().expect("the large message");
+    let frame = subscriber.read_reply().expect("the large message");
     assert_eq!(frame.len(), 3 * 1024 * 1024 + 38);
     assert!(frame.ends_with(b"xxx\r\n"));
     for n in 0..100 {
-        assert_eq!(subscriber.read(), message("big", &format!("{n}")));
+        assert_eq!(subscriber.read_text(), message("big", &format!("{n}")));
     }
 }
 
 #[test]
 fn unsubscribing_from_everything_confirms_each_subscription() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut conn = Conn::open(port);
-    conn.send(&[b"SUBSCRIBE", b"a", b"b", b"c"]);
+    conn.send_bytes(&[b"SUBSCRIBE", b"a", b"b", b"c"]);
     for _ in 0..3 {
-        conn.read();
+        conn.read_text();
     }
-    conn.send(&[b"PSUBSCRIBE", b"x*", b"y*"]);
-    conn.read();
-    conn.read();
-    conn.send(&[b"UNSUBSCRIBE"]);
+    conn.send_bytes(&[b"PSUBSCRIBE", b"x*", b"y*"]);
+    conn.read_text();
+    conn.read_text();
+    conn.send_bytes(&[b"UNSUBSCRIBE"]);
     // One confirmation per channel, in the registry's order, counting down (patterns still held).
     let mut names: Vec<String> = (0..3)
         .map(|index| {
-            let reply = conn.read();
+            let reply = conn.read_text();
             assert!(
                 reply.starts_with("*3\r\n$11\r\nunsubscribe\r\n$1\r\n"),
                 "{reply}"
@@ -291,27 +196,27 @@ fn unsubscribing_from_everything_confirms_each_subscription() {
         .collect();
     names.sort();
     assert_eq!(names, ["a", "b", "c"]);
-    conn.send(&[b"PUNSUBSCRIBE"]);
-    let first = conn.read();
-    let second = conn.read();
+    conn.send_bytes(&[b"PUNSUBSCRIBE"]);
+    let first = conn.read_text();
+    let second = conn.read_text();
     assert!(first.ends_with(":1\r\n") && second.ends_with(":0\r\n"));
     assert_eq!(conn.call(&["PING"]), "+PONG\r\n");
 }
 
 #[test]
 fn every_matching_pattern_delivers_once() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut publisher = Conn::open(port);
     let mut subscriber = Conn::open(port);
-    subscriber.send(&[b"PSUBSCRIBE", b"*", b"n*", b"x*"]);
+    subscriber.send_bytes(&[b"PSUBSCRIBE", b"*", b"n*", b"x*"]);
     for _ in 0..3 {
-        subscriber.read();
+        subscriber.read_text();
     }
     subscriber.call(&["SUBSCRIBE", "news"]);
     assert_eq!(publisher.call(&["PUBLISH", "news", "m"]), ":3\r\n");
     // The channel first, then the patterns in the registry's order.
-    assert_eq!(subscriber.read(), message("news", "m"));
-    let mut patterns = vec![subscriber.read(), subscriber.read()];
+    assert_eq!(subscriber.read_text(), message("news", "m"));
+    let mut patterns = vec![subscriber.read_text(), subscriber.read_text()];
     patterns.sort();
     assert_eq!(
         patterns,
@@ -322,7 +227,7 @@ fn every_matching_pattern_delivers_once() {
 
 #[test]
 fn monitor_shows_subscriptions_and_publishes_after_the_messages() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut monitor = Conn::open(port);
     let mut publisher = Conn::open(port);
     assert_eq!(monitor.call(&["MONITOR"]), "+OK\r\n");
@@ -332,10 +237,12 @@ fn monitor_shows_subscriptions_and_publishes_after_the_messages() {
         monitor.call(&["SUBSCRIBE", "m"]),
         confirmation("subscribe", "m", 1)
     );
-    assert!(monitor.read().ends_with("] \"SUBSCRIBE\" \"m\"\r\n"));
+    assert!(monitor.read_text().ends_with("] \"SUBSCRIBE\" \"m\"\r\n"));
     assert_eq!(publisher.call(&["PUBLISH", "m", "hi"]), ":1\r\n");
-    assert_eq!(monitor.read(), message("m", "hi"));
-    assert!(monitor.read().ends_with("] \"PUBLISH\" \"m\" \"hi\"\r\n"));
+    assert_eq!(monitor.read_text(), message("m", "hi"));
+    assert!(monitor
+        .read_text()
+        .ends_with("] \"PUBLISH\" \"m\" \"hi\"\r\n"));
     let list = publisher.call(&["CLIENT", "LIST", "TYPE", "pubsub"]);
     assert!(list.contains(" flags=OP "), "{list}");
     assert!(list.contains(" sub=1 psub=0 ssub=0 "), "{list}");
@@ -343,7 +250,7 @@ fn monitor_shows_subscriptions_and_publishes_after_the_messages() {
 
 #[test]
 fn subscribers_are_exempt_from_the_idle_timeout() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut subscriber = Conn::open(port);
     let mut idle = Conn::open(port);
@@ -362,19 +269,19 @@ fn subscribers_are_exempt_from_the_idle_timeout() {
             continue;
         }
         assert!(
-            idle.try_read().is_none(),
+            idle.read_reply().is_none(),
             "the idle client should be closed"
         );
         break;
     }
     assert_eq!(admin.call(&["PUBLISH", "t", "still"]), ":1\r\n");
-    assert_eq!(subscriber.read(), message("t", "still"));
+    assert_eq!(subscriber.read_text(), message("t", "still"));
     admin.call(&["CONFIG", "SET", "timeout", "0"]);
 }
 
 #[test]
 fn a_subscriber_that_does_not_read_is_closed_at_the_pubsub_output_limit() {
-    let port = start_server();
+    let port = start_server(&[]);
     let mut admin = Conn::open(port);
     let mut publisher = Conn::open(port);
     let mut reader = Conn::open(port);
@@ -390,9 +297,9 @@ fn a_subscriber_that_does_not_read_is_closed_at_the_pubsub_output_limit() {
     let payload = vec![b'y'; 64 * 1024];
     // Far more than the socket buffers and the limit hold; the reader keeps up.
     for _ in 0..256 {
-        publisher.send(&[b"PUBLISH", b"flood", &payload]);
-        publisher.read();
-        let frame = reader.try_read().expect("the reader's message");
+        publisher.send_bytes(&[b"PUBLISH", b"flood", &payload]);
+        publisher.read_text();
+        let frame = reader.read_reply().expect("the reader's message");
         assert_eq!(frame.len(), payload.len() + 38);
     }
     wait_pubsub_clients(&mut admin, 1);
@@ -408,5 +315,5 @@ fn a_subscriber_that_does_not_read_is_closed_at_the_pubsub_output_limit() {
         "pubsub 32mb 8mb 60",
     ]);
     // The stalled connection was closed: whatever it had received, it ends.
-    while stalled.try_read().is_some() {}
+    while stalled.read_reply().is_some() {}
 }

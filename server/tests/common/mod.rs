@@ -1,6 +1,9 @@
 //! What the server's socket-level tests share: an in-process server on an ephemeral port and a raw
 //! RESP connection that sends commands and reads whole replies.
 
+// Each test binary compiles this module and uses only some of it.
+#![allow(dead_code)]
+
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;
@@ -52,9 +55,17 @@ impl Conn {
 
     /// Sends one command as a multibulk request without reading the reply.
     pub fn send(&mut self, args: &[&str]) {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send_bytes(&args);
+    }
+
+    /// [`Conn::send`] with binary arguments.
+    pub fn send_bytes(&mut self, args: &[&[u8]]) {
         let mut request = format!("*{}\r\n", args.len()).into_bytes();
         for arg in args {
-            request.extend_from_slice(format!("${}\r\n{arg}\r\n", arg.len()).as_bytes());
+            request.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            request.extend_from_slice(arg);
+            request.extend_from_slice(b"\r\n");
         }
         self.stream.write_all(&request).expect("write");
     }
@@ -66,7 +77,7 @@ impl Conn {
             if let Some((_, used)) = parse_frame(&self.buffered).expect("well-formed reply") {
                 return Some(self.buffered.drain(..used).collect());
             }
-            let mut chunk = [0u8; 4096];
+            let mut chunk = [0u8; 64 * 1024];
             match self.stream.read(&mut chunk) {
                 Ok(0) => return None,
                 Ok(n) => self.buffered.extend_from_slice(&chunk[..n]),
