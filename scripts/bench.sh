@@ -3,7 +3,7 @@
 # this machine. Each (server, test, pipeline) is run ROUNDS times, the servers interleaved within every
 # round so that background load hits all of them alike; the table shows the median requests/s, ferry's
 # ratio to the faster reference, and the server's CPU time per request (user + system, from /proc).
-# Then bytes per key for 1M small string keys.
+# Then bytes per key for 1M small string keys, loaded into freshly started servers.
 # Usage: bash scripts/bench.sh [requests] [keys] [rounds]
 #   FERRY_BENCH_TABLES="strings collections" (default both), FERRY_BENCH_MEMORY=0 skips the memory part.
 set -euo pipefail
@@ -130,9 +130,13 @@ for i in range(int(sys.argv[1])):
     key = b"key:%010d" % i
     out.write(b"*3\r\n$3\r\nSET\r\n$14\r\n" + key + b"\r\n$8\r\nxxxxxxxx\r\n")
 PY
+# Fresh servers: memory freed by the throughput runs would otherwise be reused and hide growth.
+for server in ferry valkey redis7; do kill "${PID[$server]}"; done
+read -r PORT[ferry] PID[ferry] < <(start ferry-mem "$FERRY" serve)
+read -r PORT[valkey] PID[valkey] < <(start valkey-mem "$VALKEY")
+read -r PORT[redis7] PID[redis7] < <(start redis7-mem "$REDIS7")
 printf '\n| server | RSS growth per key (bytes) |\n|---|---|\n'
 for server in ferry valkey redis7; do
-    redis-cli -p "${PORT[$server]}" flushall >/dev/null
     before=$(ps -o rss= -p "${PID[$server]}")
     redis-cli -p "${PORT[$server]}" --pipe <"$WORK/keys.resp" >/dev/null
     # Let each allocator return pages freed by the table's last resize before reading RSS.
