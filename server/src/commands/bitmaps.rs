@@ -5,6 +5,7 @@ use ferry_resp::number::parse_i64;
 
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
 use crate::error::{CommandError, CommandResult, NOT_INTEGER, SYNTAX, WRONG_TYPE};
+use crate::notify::class;
 use crate::types::bitfield::{self, Fit, OverflowMode};
 use crate::types::{Str, Value};
 
@@ -175,6 +176,7 @@ fn setbit(ctx: &mut Ctx<'_>) -> CommandResult {
             *byte &= !mask;
         }
         ctx.key_modified(&argv[1]);
+        ctx.notify(class::STRING, "setbit", &argv[1]);
     }
     ctx.reply().int(i64::from(was_set));
     Ok(())
@@ -469,8 +471,10 @@ fn bitop(ctx: &mut Ctx<'_>) -> CommandResult {
     if len > 0 {
         ctx.db().set(dest, Value::Str(Str::raw(result)));
         ctx.key_modified(dest);
+        ctx.notify(class::STRING, "set", dest);
     } else if ctx.db().remove(dest).is_some() {
         ctx.key_modified(dest);
+        ctx.notify(class::GENERIC, "del", dest);
     }
     ctx.reply().int(len as i64);
     Ok(())
@@ -656,6 +660,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, read_only_command: bool) -> CommandResult
     }
     if changes > 0 {
         ctx.key_modified(&argv[1]);
+        ctx.notify(class::STRING, "setbit", &argv[1]);
         ctx.server.stats.dirty += changes - 1;
     }
     let reply = ctx.reply();

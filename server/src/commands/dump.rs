@@ -6,6 +6,7 @@ use ferry_resp::number::parse_i64;
 
 use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1};
 use crate::error::{CommandError, CommandResult, NOT_INTEGER, SYNTAX};
+use crate::notify::class;
 use crate::rdb_bridge::{self, Limits, LoadError};
 
 /// The commands of this module.
@@ -120,6 +121,7 @@ fn restore(ctx: &mut Ctx<'_>) -> CommandResult {
     if expire_at_ms.is_some_and(|at| at <= now) {
         if deleted {
             ctx.key_modified(key);
+            ctx.notify(class::GENERIC, "del", key);
         }
         ctx.reply().ok();
         return Ok(());
@@ -128,6 +130,7 @@ fn restore(ctx: &mut Ctx<'_>) -> CommandResult {
     db.set_with_expire(key, value, expire_at_ms);
     db.restore_access(key, options.idle_seconds, options.frequency);
     ctx.key_modified(key);
+    ctx.notify(class::GENERIC, "restore", key);
     ctx.reply().ok();
     Ok(())
 }

@@ -4,6 +4,7 @@
 use crate::commands::bitmaps::{as_string, as_string_mut, keyword_is};
 use crate::commands::{acl, flags, CommandSpec, Ctx, KeySpec, KEY1};
 use crate::error::{c_str, CommandError, CommandResult};
+use crate::notify::class;
 use crate::types::hll::{self, Corrupt, REGISTERS};
 use crate::types::{Str, Value};
 
@@ -115,6 +116,7 @@ fn pfadd(ctx: &mut Ctx<'_>) -> CommandResult {
     if updated > 0 {
         hll::invalidate_cache(hll);
         ctx.key_modified(key);
+        ctx.notify(class::STRING, "pfadd", key);
         ctx.server.stats.dirty += updated - 1;
     }
     ctx.reply().int(i64::from(updated > 0));
@@ -189,6 +191,7 @@ fn pfmerge(ctx: &mut Ctx<'_>) -> CommandResult {
     }
     hll::invalidate_cache(hll);
     ctx.key_modified(dest);
+    ctx.notify(class::STRING, "pfadd", dest);
     ctx.reply().ok();
     Ok(())
 }

@@ -15,6 +15,7 @@ use ferry_resp::Argv;
 use crate::commands::lists::fill;
 use crate::commands::{acl, flags, CommandSpec, Ctx, KEY1};
 use crate::error::{CommandError, CommandResult, SYNTAX, WRONG_TYPE};
+use crate::notify::class;
 use crate::pqsort::partial_sort;
 use crate::types::list::{List, ListData, Quicklist};
 use crate::types::Value;
@@ -431,10 +432,12 @@ fn store_items(ctx: &mut Ctx<'_>, destination: &[u8], items: &[Item], gets: &[Pa
         let list = List::from_data(ListData::from_quicklist(quicklist, fill));
         ctx.db().set(destination, Value::List(list));
         ctx.key_modified(destination);
+        ctx.notify(class::LIST, "sortstore", destination);
         // Valkey counts one change per stored element.
         ctx.server.stats.dirty += len as u64 - 1;
     } else if ctx.db().remove(destination).is_some() {
         ctx.key_modified(destination);
+        ctx.notify(class::GENERIC, "del", destination);
     }
     ctx.reply().int(len as i64);
 }
