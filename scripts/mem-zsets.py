@@ -104,8 +104,12 @@ def main():
     parser.add_argument('--valkey', default=DEFAULT_VALKEY)
     parser.add_argument('--keys', type=int, default=100_000)
     parser.add_argument('--port', type=int, default=7591)
-    parser.add_argument('scenario', nargs='*', default=['small'], choices=sorted(MEMBERS))
+    parser.add_argument('scenario', nargs='*', help='small, big (default: small)')
     args = parser.parse_args()
+    args.scenario = args.scenario or ['small']
+    unknown = [s for s in args.scenario if s not in MEMBERS]
+    if unknown:
+        parser.error(f'unknown scenario {unknown[0]!r}: choose from {sorted(MEMBERS)}')
     for scenario in args.scenario:
         members = MEMBERS[scenario]
         measure('valkey', [args.valkey, '--port', str(args.port), '--save', '', '--appendonly', 'no',
