@@ -427,6 +427,23 @@ fn capture_then_replay_round_trips() {
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
 }
 
+/// `ferry compat replay FILE --json` with Valkey 9.1 as the reference and ferry as the target.
+fn replay_against_valkey(dir: &TempDir, file: &Path) -> std::process::Output {
+    let valkey = binary(Reference::Valkey91);
+    compat(
+        &dir.0,
+        &[
+            "replay",
+            file.to_str().unwrap(),
+            "--reference-bin",
+            valkey.to_str().unwrap(),
+            "--target-bin",
+            ferry_bin(),
+            "--json",
+        ],
+    )
+}
+
 #[test]
 fn an_aof_file_replays_as_one_client() {
     let dir = TempDir::new();
@@ -437,19 +454,7 @@ fn an_aof_file_replays_as_one_client() {
           *1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$1\r\nk\r\n*1\r\n$4\r\nEXEC\r\n\
           *2\r\n$3\r\nGET\r\n$1\r\nk\r\n",
     );
-    let valkey = binary(Reference::Valkey91);
-    let output = compat(
-        &dir.0,
-        &[
-            "replay",
-            aof.to_str().unwrap(),
-            "--reference-bin",
-            valkey.to_str().unwrap(),
-            "--target-bin",
-            ferry_bin(),
-            "--json",
-        ],
-    );
+    let output = replay_against_valkey(&dir, &aof);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     assert_eq!(json(&output)["commands_compared"], 6);
 }
@@ -461,19 +466,7 @@ fn a_multi_part_aof_with_an_rdb_preamble_replays() {
     let dir = TempDir::new();
     let aof = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../rdb/tests/corpus/valkey-9.1/aof/appendonlydir");
-    let valkey = binary(Reference::Valkey91);
-    let output = compat(
-        &dir.0,
-        &[
-            "replay",
-            aof.to_str().unwrap(),
-            "--reference-bin",
-            valkey.to_str().unwrap(),
-            "--target-bin",
-            ferry_bin(),
-            "--json",
-        ],
-    );
+    let output = replay_against_valkey(&dir, &aof);
     assert_eq!(output.status.code(), Some(0), "{}", describe(&output));
     let compared = json(&output)["commands_compared"].as_u64().unwrap();
     assert!(compared > 20, "{compared} commands compared");
