@@ -78,6 +78,18 @@ fn slot(hash: u32) -> usize {
     ((hash >> 8).wrapping_sub(hash.wrapping_mul(5)) as usize) & (TABLE_SLOTS - 1)
 }
 
+/// Appends one literal byte to the open literal run at `op` (whose header byte sits before it),
+/// closing the run and opening the next once it holds `MAX_LITERAL` bytes, as liblzf does.
+fn push_literal(out: &mut [u8], op: &mut usize, lit: &mut usize, byte: u8) {
+    out[*op] = byte;
+    *op += 1;
+    *lit += 1;
+    if *lit == MAX_LITERAL {
+        out[*op - *lit - 1] = (*lit - 1) as u8;
+        *lit = 0;
+        *op += 1;
+    }
+}
 /// Compresses `input` exactly as liblzf 3.6 in Redis and Valkey does (`HLOG` 16, `VERY_FAST`, a
 /// zeroed table), so payloads and DEBUG OBJECT's `serializedlength` agree byte for byte; `None` when
 /// the result would not fit in `max_len` bytes (the caller then stores the string raw).
@@ -128,15 +140,8 @@ fn compress_with(
             if op >= max_len {
                 return None;
             }
-            out[op] = input[ip];
-            op += 1;
+            push_literal(&mut out, &mut op, &mut lit, input[ip]);
             ip += 1;
-            lit += 1;
-            if lit == MAX_LITERAL {
-                out[op - lit - 1] = (lit - 1) as u8;
-                lit = 0;
-                op += 1;
-            }
             continue;
         }
         let offset = ip - candidate - 1;
@@ -201,15 +206,8 @@ fn compress_with(
         return None;
     }
     while ip < end {
-        out[op] = input[ip];
-        op += 1;
+        push_literal(&mut out, &mut op, &mut lit, input[ip]);
         ip += 1;
-        lit += 1;
-        if lit == MAX_LITERAL {
-            out[op - lit - 1] = (lit - 1) as u8;
-            lit = 0;
-            op += 1;
-        }
     }
     if lit > 0 {
         out[op - lit - 1] = (lit - 1) as u8;
