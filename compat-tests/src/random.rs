@@ -918,18 +918,20 @@ impl Generator {
     }
 
     fn expire_command(&mut self) -> Command {
-        let (name, millis, absolute) = match self.rng.gen_range(0..4) {
-            0 => ("EXPIRE", false, false),
-            1 => ("PEXPIRE", true, false),
-            2 => ("EXPIREAT", false, true),
-            _ => ("PEXPIREAT", true, true),
-        };
+        self.timed_expire(["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"], Self::key)
+    }
+
+    /// One of an expire family — `names` are the seconds, milliseconds, absolute-seconds and
+    /// absolute-milliseconds forms — on a key from `key`, with up to two NX/XX/GT/LT conditions.
+    fn timed_expire(&mut self, names: [&'static str; 4], key: fn(&mut Self) -> Vec<u8>) -> Command {
+        let choice = self.rng.gen_range(0..4);
+        let (millis, absolute) = (choice % 2 == 1, choice >= 2);
         let when = if absolute {
             self.absolute_expire(millis)
         } else {
             self.relative_expire(millis)
         };
-        let mut c = vec![name.as_bytes().to_vec(), self.key(), when];
+        let mut c = vec![names[choice].as_bytes().to_vec(), key(self), when];
         for _ in 0..self.rng.gen_range(0..=2).min(self.rng.gen_range(0..=2)) {
             c.push(self.one_of(&["NX", "XX", "GT", "LT", "gt", "FOO"]));
         }
@@ -1651,21 +1653,10 @@ impl Generator {
 
     /// HEXPIRE, HPEXPIRE, HEXPIREAT or HPEXPIREAT with conditions.
     fn hash_expire_command(&mut self) -> Command {
-        let (name, millis, absolute) = match self.rng.gen_range(0..4) {
-            0 => ("HEXPIRE", false, false),
-            1 => ("HPEXPIRE", true, false),
-            2 => ("HEXPIREAT", false, true),
-            _ => ("HPEXPIREAT", true, true),
-        };
-        let when = if absolute {
-            self.absolute_expire(millis)
-        } else {
-            self.relative_expire(millis)
-        };
-        let mut c = vec![name.as_bytes().to_vec(), self.hash_key(), when];
-        for _ in 0..self.rng.gen_range(0..=2).min(self.rng.gen_range(0..=2)) {
-            c.push(self.one_of(&["NX", "XX", "GT", "LT", "gt", "FOO"]));
-        }
+        let mut c = self.timed_expire(
+            ["HEXPIRE", "HPEXPIRE", "HEXPIREAT", "HPEXPIREAT"],
+            Self::hash_key,
+        );
         c.extend(self.fields_block(1));
         c
     }
