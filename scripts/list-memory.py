@@ -11,15 +11,9 @@ import socket
 import sys
 import time
 
+from memlib import rss
+
 LISTS = 100_000
-
-
-def rss_bytes(pid):
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmRSS")
 
 
 def bulk(data):
@@ -46,7 +40,7 @@ def main():
     sock = socket.create_connection(("127.0.0.1", port))
     chunks = command_chunks(shape)
     time.sleep(0.5)
-    before = rss_bytes(pid)
+    before = rss(pid)
     sent = 0
     received = 0
     buffer = bytearray()
@@ -74,7 +68,7 @@ def main():
     # page decay is 10 s), so only the lists' own memory remains.
     sock.close()
     time.sleep(12)
-    after = rss_bytes(pid)
+    after = rss(pid)
     print(f"{shape}: {LISTS} lists, RSS {before/1e6:.1f} MB -> {after/1e6:.1f} MB, "
           f"{(after-before)/LISTS:.0f} bytes per list")
 

